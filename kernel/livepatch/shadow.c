@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Shadow variables: extra data a livepatch attaches to an existing object
+ * without changing its layout.  Self-contained: the table below and its
+ * spinlock are all the state this file owns; it never takes klp_mutex.
+ */
+#define pr_fmt(fmt) "livepatch: " fmt
+
+#include <linux/bug.h>
+#include <linux/cleanup.h>
+#include <linux/export.h>
+#include <linux/hashtable.h>
+#include <linux/livepatch.h>
+#include <linux/lockdep.h>
+#include <linux/overflow.h>
+#include <linux/printk.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+/**
+ * DOC: shadow variable concurrency
+ *
+ * A shadow variable is identified by the pair <obj, id>: the address of
+ * the object it extends and a number the patch author chose.  At most one
+ * variable exists per pair.  The core only keeps that mapping consistent;
+ * access to the data itself is the caller's business.
+ *
+ * Who may run at the same time as whom:
+ *
+ * - klp_shadow_get() with anything.  It walks the table under RCU and
+ *   never blocks.  It sees a variable either not at all or with its
+ *   constructor finished, because an entry is linked only after the
+ *   constructor returned.
+ * - klp_shadow_alloc() and klp_shadow_get_or_alloc() with each other, for
+ *   the same pair too.  The memory is allocated without the lock, with
+ *   the caller's gfp flags; the insertion is decided under the lock, so
+ *   exactly one caller links its entry and runs its constructor, and the
+ *   others throw their allocation away.
+ * - klp_shadow_free() and klp_shadow_free_all() with everything above.
+ *   An entry is unlinked and its destructor run under the lock, and the
+ *   memory goes back only after an RCU grace period, so a concurrent
+ *   lookup never touches freed memory.
+ *
+ * What the core does not order is the use of a data pointer against the
+ * freeing of its pair.  Pointers are not reference counted: once a caller
+ * frees a variable, nobody may use its data any more, just as nobody may
+ * use the shadowed object once that is freed.  Likewise the core does not
+ * serialise accesses to the data; that is up to the patch.
+ *
+ * Constructors and destructors run with the lock held and interrupts
+ * off: they must not sleep, nor allocate or free shadow variables.
+ */
+
+/*
+ * 2^12 buckets (32 KiB of list heads): some patches shadow one object per
+ * task or per socket, and buckets should stay short with thousands.
+ */
+#define KLP_SHADOW_HASH_BITS	12
+
+/* klp_shadow_lock serialises all changes to klp_shadow_hash. */
+static DEFINE_SPINLOCK(klp_shadow_lock);
+
+/* Hashed by the shadowed object's address; read under RCU. */
+static DEFINE_HASHTABLE(klp_shadow_hash, KLP_SHADOW_HASH_BITS);
+
+/**
+ * struct klp_shadow - header in front of each shadow variable's data
+ * @obj:	the object being extended; fixed once linked
+ * @id:		the author's identifier; fixed once linked
+ * @node:	entry in a klp_shadow_hash bucket; linked and unlinked under
+ *		klp_shadow_lock, walked under RCU
+ * @rcu:	defers the kfree() past readers still walking the bucket
+ * @data:	what the API hands out: zeroed, then set up by the ctor
+ */
+struct klp_shadow {
+	void *obj;
+	unsigned long id;
+	struct hlist_node node;
+	struct rcu_head rcu;
+	char data[];
+};
+
+/*
+ * Find the entry for <obj, id>.  The caller holds either the RCU read lock
+ * (lookups) or klp_shadow_lock (writers); CONFIG_PROVE_RCU_LIST checks it.
+ */
+static struct klp_shadow *klp_shadow_find(void *obj, unsigned long id)
+{
+	struct klp_shadow *shadow;
+	unsigned long key = (unsigned long)obj;
+
+	hash_for_each_possible_rcu(klp_shadow_hash, shadow, node, key,
+				   lockdep_is_held(&klp_shadow_lock)) {
+		if (shadow->obj == obj && shadow->id == id)
+			return shadow;
+	}
+	return NULL;
+}
+
+/*
+ * Take one entry out of the table.  Readers that reached it before the
+ * unlink may still be looking at it or stepping past it, hence
+ * kfree_rcu(): the grace period waits for their rcu_read_lock() sections
+ * in klp_shadow_get() to end.
+ */
+static void klp_shadow_unlink(struct klp_shadow *shadow,
+			      klp_shadow_dtor_t dtor)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+
+	hash_del_rcu(&shadow->node);
+	if (dtor)
+		dtor(shadow->obj, shadow->data);
+	kfree_rcu(shadow, rcu);
+}
+
+/**
+ * klp_shadow_get() - look up the data of a shadow variable
+ * @obj:	address of the object the variable extends
+ * @id:		identifier of the variable
+ *
+ * The pointer stays valid until someone frees the <@obj, @id> pair; the
+ * core keeps no reference for the caller (see the DOC section above).
+ *
+ * Context: Any context.  Does not sleep and takes no lock besides the RCU
+ * read lock.
+ * Return: the variable's data, or NULL if the pair has no variable.
+ */
+void *klp_shadow_get(void *obj, unsigned long id)
+{
+	void *data = NULL;
+	struct klp_shadow *shadow;
+
+	rcu_read_lock();
+	shadow = klp_shadow_find(obj, id);
+	if (shadow)
+		data = shadow->data;
+	rcu_read_unlock();
+
+	return data;
+}
+EXPORT_SYMBOL_GPL(klp_shadow_get);
+
+/*
+ * Link @fresh as <obj, id> unless the pair has an entry already, and
+ * return the data of the entry linked afterwards: the old one (with
+ * *@existed set) or @fresh.  NULL if the constructor failed.  @fresh is
+ * freed unless it was linked.
+ */
+static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
+			       unsigned long id, klp_shadow_ctor_t ctor,
+			       void *ctor_data, bool *existed)
+{
+	struct klp_shadow *found;
+	unsigned long flags;
+	void *data = NULL;
+	int err = 0;
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	found = klp_shadow_find(obj, id);
+	if (found) {
+		*existed = true;
+		data = found->data;
+		goto out_unlock;
+	}
+
+	fresh->obj = obj;
+	fresh->id = id;
+	if (ctor) {
+		err = ctor(obj, fresh->data, ctor_data);
+		if (err)
+			goto out_unlock;
+	}
+	/*
+	 * Publish: the rcu_assign_pointer() inside hash_add_rcu() orders the
+	 * ctor's stores before the link, and pairs with the rcu_dereference()
+	 * in klp_shadow_find() as called by klp_shadow_get().
+	 */
+	hash_add_rcu(klp_shadow_hash, &fresh->node, (unsigned long)obj);
+	data = fresh->data;
+	fresh = NULL;
+out_unlock:
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+	/* Not linked, so no reader can have seen it: no grace period. */
+	kfree(fresh);
+	if (err)
+		pr_err("Failed to construct shadow variable <%p, %lx> (%d)\n",
+		       obj, id, err);
+	return data;
+}
+
+/*
+ * The work behind both allocating entry points.  The data of an entry that
+ * exists already is returned with *@existed set, so the caller decides
+ * whether that is an error.
+ */
+static void *klp_shadow_get_or_create(void *obj, unsigned long id,
+				      size_t size, gfp_t gfp_flags,
+				      klp_shadow_ctor_t ctor, void *ctor_data,
+				      bool *existed)
+{
+	struct klp_shadow *fresh;
+	void *data;
+
+	/*
+	 * Unlocked peek, so the common "already there" case costs neither an
+	 * allocation nor the lock.  It may be stale either way: a miss is
+	 * settled by the recheck under the lock in klp_shadow_insert(), and a
+	 * hit that is freed right after is no different from one freed just
+	 * after we would have dropped the lock; both are the caller's race
+	 * (see the DOC section).
+	 */
+	data = klp_shadow_get(obj, id);
+	if (data) {
+		*existed = true;
+		return data;
+	}
+
+	/* Allocate outside the spinlock so @gfp_flags may allow sleeping. */
+	fresh = kzalloc(struct_size(fresh, data, size), gfp_flags);
+	if (!fresh)
+		return NULL;
+
+	return klp_shadow_insert(fresh, obj, id, ctor, ctor_data, existed);
+}
+
+/**
+ * klp_shadow_alloc() - attach a new shadow variable to an object
+ * @obj:	address of the object to extend
+ * @id:		identifier of the variable
+ * @size:	size of the data in bytes
+ * @gfp_flags:	allocation flags for the data
+ * @ctor:	optional constructor, called as @ctor(@obj, data, @ctor_data)
+ *		before the variable becomes visible
+ * @ctor_data:	passed through to @ctor
+ *
+ * Allocates @size zeroed bytes for the <@obj, @id> pair, runs @ctor on
+ * them if given and publishes the variable, after which klp_shadow_get()
+ * finds it.  If @ctor returns an error, the memory is freed, an error is
+ * logged and nothing is published.
+ *
+ * The pair must not have a variable yet.  If it has one, that is a bug in
+ * the patch: it is reported with a warning and the existing variable is
+ * left untouched.  @ctor runs only when the new variable is the one
+ * published.
+ *
+ * Context: Process or atomic context, as @gfp_flags allows; the allocation
+ * happens before any lock is taken.  @ctor is called with klp_shadow_lock
+ * held and interrupts disabled, so it must not sleep.
+ * Return: the new variable's data; NULL if the pair already had one, if
+ * the allocation failed or if @ctor failed.
+ */
+void *klp_shadow_alloc(void *obj, unsigned long id,
+		       size_t size, gfp_t gfp_flags,
+		       klp_shadow_ctor_t ctor, void *ctor_data)
+{
+	bool existed = false;
+	void *data;
+
+	data = klp_shadow_get_or_create(obj, id, size, gfp_flags,
+					ctor, ctor_data, &existed);
+	if (existed) {
+		WARN(1, "Duplicate shadow variable <%p, %lx>\n", obj, id);
+		return NULL;
+	}
+	return data;
+}
+EXPORT_SYMBOL_GPL(klp_shadow_alloc);
+
+/**
+ * klp_shadow_get_or_alloc() - find a shadow variable, creating it if absent
+ * @obj:	address of the object to extend
+ * @id:		identifier of the variable
+ * @size:	size of the data in bytes, if it has to be created
+ * @gfp_flags:	allocation flags, if it has to be created
+ * @ctor:	optional constructor, as for klp_shadow_alloc()
+ * @ctor_data:	passed through to @ctor
+ *
+ * Returns the data of the <@obj, @id> variable when it exists; otherwise
+ * behaves like klp_shadow_alloc().  Callers racing on the same pair all
+ * get the same variable, and @ctor runs once, for the one published.
+ *
+ * Context: As klp_shadow_alloc(): may sleep only if @gfp_flags allows, and
+ * @ctor runs under klp_shadow_lock with interrupts disabled.
+ * Return: the existing or new variable's data; NULL if it had to be
+ * created and the allocation or @ctor failed.
+ */
+void *klp_shadow_get_or_alloc(void *obj, unsigned long id,
+			      size_t size, gfp_t gfp_flags,
+			      klp_shadow_ctor_t ctor, void *ctor_data)
+{
+	bool existed = false;
+
+	return klp_shadow_get_or_create(obj, id, size, gfp_flags,
+					ctor, ctor_data, &existed);
+}
+EXPORT_SYMBOL_GPL(klp_shadow_get_or_alloc);
+
+/**
+ * klp_shadow_free() - detach and free one shadow variable
+ * @obj:	address of the extended object
+ * @id:		identifier of the variable
+ * @dtor:	optional destructor, called as @dtor(@obj, data) after the
+ *		variable is unreachable for new lookups and before its memory
+ *		is released
+ *
+ * Does nothing if the <@obj, @id> pair has no variable.  Afterwards the
+ * caller must not use the data pointer any more.
+ *
+ * Context: Any context but NMI.  Takes klp_shadow_lock with interrupts
+ * disabled; @dtor runs under it and must not sleep.
+ */
+void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
+{
+	struct klp_shadow *found;
+
+	guard(spinlock_irqsave)(&klp_shadow_lock);
+	found = klp_shadow_find(obj, id);
+	if (found)
+		klp_shadow_unlink(found, dtor);
+}
+EXPORT_SYMBOL_GPL(klp_shadow_free);
+
+/**
+ * klp_shadow_free_all() - detach and free every shadow variable with an id
+ * @id:		identifier of the variables, whatever object they extend
+ * @dtor:	optional destructor, called for each variable as for
+ *		klp_shadow_free()
+ *
+ * Typically called when a patch that introduced @id goes away.  The whole
+ * table is scanned with the lock held, so the cost grows with the number
+ * of buckets and variables, not only with those using @id.
+ *
+ * Context: Any context but NMI.  Takes klp_shadow_lock with interrupts
+ * disabled; @dtor runs under it and must not sleep.
+ */
+void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
+{
+	struct hlist_node *next;
+	struct klp_shadow *shadow;
+	int bkt;
+
+	guard(spinlock_irqsave)(&klp_shadow_lock);
+	hash_for_each_safe(klp_shadow_hash, bkt, next, shadow, node) {
+		if (shadow->id == id)
+			klp_shadow_unlink(shadow, dtor);
+	}
+}
+EXPORT_SYMBOL_GPL(klp_shadow_free_all);
