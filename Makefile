@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Entry points of the livepatch harness; the work is done by harness/*.sh.
+# KERNEL=ours (default) builds our core; KERNEL=pristine upstream 6.12's.
+
+KERNEL ?= ours
+H := harness
+
+.PHONY: help deps build initramfs run test conformance shell bench patches check \
+	debug-test clean distclean
+
+help:
+	@echo "make run          build ours and boot the livepatch demo (job 'run')"
+	@echo "make test         build ours, run our selftests and the conformance suite"
+	@echo "make conformance  upstream's selftests against KERNEL=ours|pristine"
+	@echo "make debug-test   'make test' on the debug kernel (lockdep, KASAN, kmemleak)"
+	@echo "make build | shell | bench | patches | check | clean | distclean | deps"
+
+deps:
+	@$(H)/deps.sh
+
+build: deps
+	@$(H)/build.sh $(KERNEL) normal
+
+initramfs: build
+	@$(H)/mkinitramfs.sh $(KERNEL) normal
+
+run: initramfs
+	@$(H)/vm.sh $(KERNEL) run
+
+test: deps
+	@$(H)/test.sh --flavour $(KERNEL)
+
+conformance: deps
+	@$(H)/test.sh --flavour $(KERNEL) --suite conformance
+
+debug-test: deps
+	@$(H)/test.sh --flavour $(KERNEL) --variant debug
+
+shell: initramfs
+	@$(H)/vm.sh $(KERNEL) shell
+
+bench: deps
+	@if [ -x $(H)/bench/run.sh ]; then $(H)/bench/run.sh; \
+	else echo "bench: no harness/bench/run.sh yet"; fi
+
+patches:
+	@if [ -x $(H)/patches.sh ]; then $(H)/patches.sh; \
+	else echo "patches: no harness/patches.sh yet"; fi
+
+check:
+	@if [ -x $(H)/check.sh ]; then $(H)/check.sh; \
+	else echo "check: no harness/check.sh yet"; fi
+
+clean:
+	rm -rf build/obj-* build/stage-* build/initramfs-* build/ksft build/logs \
+		build/src-ours build/view-ours
+
+distclean:
+	rm -rf build

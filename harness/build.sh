@@ -1,0 +1,283 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# build.sh [ours|pristine] [normal|debug]
+#
+# Builds a bzImage, its modules and the livepatch selftests for one flavour:
+#   pristine  upstream 6.12 as shipped (build/base), the baseline;
+#   ours      build/base with our files overlaid at our paths (build/src-ours).
+# Out-of-tree into build/obj-<flavour>[-debug]; results staged for the
+# initramfs in build/stage-<flavour>[-debug]. Incremental on re-runs.
+
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+FLAVOUR="${1:-ours}"
+VARIANT="${2:-normal}"
+check_flavour "$FLAVOUR" "$VARIANT"
+TAG=$(klp_tag "$FLAVOUR" "$VARIANT")
+SRC=$(srcdir "$FLAVOUR")
+OBJ=$(objdir "$FLAVOUR" "$VARIANT")
+STAGE=$(stagedir "$FLAVOUR" "$VARIANT")
+VIEW="$KLP_BUILD/view-ours"
+mkdir -p "$KLP_LOGS"
+BUILD_LOG="$KLP_LOGS/build-$TAG.log"
+
+FRAGMENTS=("$KLP_HARNESS/config/livepatch.config")
+[[ "$VARIANT" == debug ]] && FRAGMENTS+=("$KLP_HARNESS/config/debug.config")
+
+# Options the harness cannot work without; checked after every configure.
+REQUIRED_CONFIG=(CONFIG_LIVEPATCH=y CONFIG_HAVE_RELIABLE_STACKTRACE=y CONFIG_DYNAMIC_FTRACE=y
+		 CONFIG_MODULES=y CONFIG_SAMPLE_LIVEPATCH=m CONFIG_DYNAMIC_DEBUG=y)
+
+# Build artifacts that the rsync --delete of a selftest mirror must keep.
+PROTECT_ARTIFACTS=(--filter='P *.o' --filter='P *.ko' --filter='P *.mod' --filter='P *.mod.c'
+		   --filter='P .*.cmd' --filter='P modules.order' --filter='P Module.symvers'
+		   --filter='P .*.d' --filter='P .tmp_*')
+
+# --- build/base: the pristine tree, unpacked once --------------------------
+
+ensure_base() {
+	[[ -f "$KLP_BASE/.klp-unpacked" ]] && return 0
+	local t0=$SECONDS
+	step "unpack $KLP_TARBALL into build/base (once)"
+	[[ -f "$KLP_TARBALL" ]] || die "$KLP_TARBALL not found; run harness/deps.sh"
+	rm -rf "$KLP_BASE" "$KLP_BASE.tmp"
+	mkdir -p "$KLP_BASE.tmp"
+	tar -xJf "$KLP_TARBALL" -C "$KLP_BASE.tmp" --strip-components=1
+	touch "$KLP_BASE.tmp/.klp-unpacked"
+	mv "$KLP_BASE.tmp" "$KLP_BASE"
+	info "unpacked in $(elapsed "$t0")"
+}
+
+# --- build/view-ours: our git files at our paths ---------------------------
+
+# Our files: tracked plus untracked-but-not-ignored, as in the work tree.
+our_files() {
+	local f
+	git -C "$KLP_ROOT" ls-files -z --cached --others --exclude-standard -- \
+		"${KLP_OUR_DIRS[@]}" "${KLP_OUR_FILES[@]}" |
+	while IFS= read -r -d '' f; do
+		[[ -f "$KLP_ROOT/$f" ]] && printf '%s\0' "$f"
+	done
+}
+
+make_view() {
+	rm -rf "$VIEW"
+	mkdir -p "$VIEW"
+	our_files | rsync -a --from0 --files-from=- "$KLP_ROOT/" "$VIEW/"
+	info "our files: $(find "$VIEW" -type f | wc -l)"
+}
+
+# --- build/src-ours: base with our paths replaced --------------------------
+
+# Replace upstream's LIVE PATCHING entry with MAINTAINERS.livepatch, if any.
+splice_maintainers() {
+	local frag="$KLP_ROOT/MAINTAINERS.livepatch" out="$SRC/.MAINTAINERS.new"
+	if [[ ! -f "$frag" ]]; then
+		cp "$KLP_BASE/MAINTAINERS" "$out"
+	else
+		awk -v frag="$frag" '
+			skip && /^$/ { skip = 0 }
+			skip { next }
+			$0 == "LIVE PATCHING" {
+				while ((getline l < frag) > 0) {
+					if (l == "") blanks++
+					else { for (; blanks; blanks--) print ""; print l }
+				}
+				skip = 1; found = 1; next
+			}
+			{ print }
+			END { if (!found) exit 3 }
+		' "$KLP_BASE/MAINTAINERS" >"$out" || die "no LIVE PATCHING section in MAINTAINERS"
+	fi
+	if cmp -s "$out" "$SRC/MAINTAINERS"; then
+		rm -f "$out"
+	else
+		mv "$out" "$SRC/MAINTAINERS"
+		info "MAINTAINERS updated"
+	fi
+}
+
+sync_ours() {
+	step "sync our files into build/src-ours"
+	if [[ ! -f "$SRC/.klp-linked" ]]; then
+		# Hard links: instant and small. Safe because rsync and mv below
+		# replace files instead of writing into them, and kbuild never
+		# writes into the source tree of an O= build.
+		info "creating build/src-ours (hard-linked copy of build/base)"
+		rm -rf "$SRC" "$SRC.tmp"
+		cp -al "$KLP_BASE" "$SRC.tmp"
+		touch "$SRC.tmp/.klp-linked"
+		mv "$SRC.tmp" "$SRC"
+	fi
+	local d f changes
+	changes=$(
+		for d in "${KLP_OUR_DIRS[@]}"; do
+			mkdir -p "$VIEW/$d" "$SRC/$d"
+			rsync -rlp --checksum --delete --itemize-changes "$VIEW/$d/" "$SRC/$d/"
+		done
+		for f in "${KLP_OUR_FILES[@]}"; do
+			if [[ -f "$VIEW/$f" ]]; then
+				mkdir -p "$(dirname "$SRC/$f")"
+				rsync -lp --checksum --itemize-changes "$VIEW/$f" "$SRC/$f"
+			elif [[ -e "$SRC/$f" ]]; then
+				rm -f "$SRC/$f"
+				printf '*deleting   %s\n' "$f"
+			fi
+		done
+	)
+	if [[ -n "$changes" ]]; then
+		printf '%s\n' "$changes" | sed 's/^/    /'
+	else
+		info "no changes"
+	fi
+	splice_maintainers
+}
+
+# --- configure -------------------------------------------------------------
+
+kmake() {
+	make -C "$SRC" O="$OBJ" "$@"
+}
+
+configure() {
+	local hash
+	hash=$(cat "${FRAGMENTS[@]}" | sha256sum | cut -d' ' -f1)
+	if [[ -f "$OBJ/.config" && "$(cat "$OBJ/.klp-config-hash" 2>/dev/null)" == "$hash" ]]; then
+		step "config: up to date ($OBJ/.config)"
+	else
+		local t0=$SECONDS
+		step "config: tinyconfig + ${FRAGMENTS[*]##*/}"
+		mkdir -p "$OBJ"
+		kmake -s tinyconfig >/dev/null
+		(cd "$SRC" && scripts/kconfig/merge_config.sh -m -O "$OBJ" "$OBJ/.config" "${FRAGMENTS[@]}") >/dev/null
+		kmake -s olddefconfig
+		printf '%s\n' "$hash" >"$OBJ/.klp-config-hash"
+		report_config_drift
+		info "configured in $(elapsed "$t0")"
+	fi
+	local want bad=0
+	for want in "${REQUIRED_CONFIG[@]}"; do
+		if ! grep -qx "$want" "$OBJ/.config"; then
+			printf 'ERROR: %s missing from %s/.config\n' "$want" "$OBJ" >&2
+			bad=1
+		fi
+	done
+	if ((bad)); then
+		rm -f "$OBJ/.klp-config-hash"
+		die "kernel config lacks what livepatch needs (see above)"
+	fi
+}
+
+# Say which requested options Kconfig did not honour (dependencies unmet).
+report_config_drift() {
+	local line sym
+	cat "${FRAGMENTS[@]}" | while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" "$OBJ/.config" || info "note: requested $line, got: $(grep -E "^(# )?${line%%=*}[= ]" "$OBJ/.config" || echo unset)" ;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }; sym=${sym%% *}
+			grep -qx "$sym=.*" "$OBJ/.config" && info "note: requested $sym off, got: $(grep "^$sym=" "$OBJ/.config")" ;;
+		esac
+	done || true
+}
+
+# --- compile ---------------------------------------------------------------
+
+# run_logged NAME CMD...: run CMD with full output in the build log; show
+# warnings and errors live, and the log tail if it fails.
+run_logged() {
+	local name="$1"; shift
+	local rc
+	printf '\n===== %s: %s\n' "$name" "$*" >>"$BUILD_LOG"
+	if [[ "${KLP_VERBOSE:-0}" == 1 ]]; then
+		set +e; "$@" 2>&1 | tee -a "$BUILD_LOG"; rc=${PIPESTATUS[0]}; set -e
+	else
+		set +e
+		"$@" >>"$BUILD_LOG" 2>&1 &
+		local pid=$!
+		tail -n0 -F --pid="$pid" "$BUILD_LOG" 2>/dev/null |
+			grep --line-buffered -E '(warning|error|Error)[: ]|^make.*\*\*\*' | sed 's/^/    /'
+		wait "$pid"; rc=$?
+		set -e
+	fi
+	if ((rc)); then
+		printf '    ---- last lines of %s ----\n' "$BUILD_LOG"
+		tail -n 40 "$BUILD_LOG" | sed 's/^/    /'
+		die "$name failed (rc=$rc); full log: $BUILD_LOG"
+	fi
+}
+
+compile_kernel() {
+	local t0=$SECONDS
+	step "make bzImage modules (O=${OBJ#"$KLP_ROOT"/}, -j$KLP_JOBS)"
+	run_logged "kernel" kmake -j"$KLP_JOBS" bzImage modules
+	info "kernel $(kernel_release "$OBJ") built in $(elapsed "$t0")"
+
+	step "modules_install into ${STAGE#"$KLP_ROOT"/}/modroot"
+	rm -rf "$STAGE/modroot"
+	mkdir -p "$STAGE"
+	run_logged "modules_install" kmake INSTALL_MOD_PATH="$STAGE/modroot" INSTALL_MOD_STRIP=1 modules_install
+}
+
+# ksft_mirror DEST LIVEPATCH_SRC: a minimal selftests tree (framework from
+# base, livepatch/ from LIVEPATCH_SRC) in which the test modules are built.
+ksft_mirror() {
+	local dest="$1" lp="$2" st="tools/testing/selftests"
+	mkdir -p "$dest/scripts" "$dest/$st/kselftest" "$dest/$st/livepatch"
+	rsync -lp --checksum "$KLP_BASE/scripts/subarch.include" "$dest/scripts/"
+	rsync -rlp --checksum --exclude='/*/' "$KLP_BASE/$st/" "$dest/$st/"
+	rsync -rlp --checksum --delete "$KLP_BASE/$st/kselftest/" "$dest/$st/kselftest/"
+	rsync -rlp --checksum --delete "${PROTECT_ARTIFACTS[@]}" "$lp/" "$dest/$st/livepatch/"
+	# A module whose source went away must not be installed from a stale .ko.
+	find "$dest/$st/livepatch" -name '*.ko' -delete
+}
+
+# ksft_build NAME LIVEPATCH_SRC INSTALL_PATH: build one livepatch selftest
+# suite the kselftest way against our kernel and install it.
+ksft_build() {
+	local name="$1" lp="$2" inst="$3"
+	local dest="$KLP_BUILD/ksft/$TAG/$name-src" out="$KLP_BUILD/ksft/$TAG/$name-out"
+	local t0=$SECONDS
+	step "selftests '$name': build and install into ${inst#"$KLP_ROOT"/}"
+	ksft_mirror "$dest" "$lp"
+	rm -rf "$inst"
+	mkdir -p "$out"
+	run_logged "selftests $name" make -C "$dest/tools/testing/selftests" TARGETS=livepatch \
+		O="$OBJ" KDIR="$OBJ" BUILD="$out" KSFT_INSTALL_PATH="$inst" install
+	local n
+	n=$(find "$inst/livepatch" -name '*.ko' 2>/dev/null | wc -l)
+	((n > 0)) || warn "selftests '$name': no test modules installed"
+	info "$n test modules, $(find "$inst/livepatch" -maxdepth 1 -name 'test-*.sh' | wc -l) scripts, in $(elapsed "$t0")"
+}
+
+build_suites() {
+	# Upstream's unchanged suite: the conformance baseline.
+	ksft_build conformance "$KLP_BASE/tools/testing/selftests/livepatch" "$STAGE/conformance"
+	# Our suite, from the repo, if there is one yet.
+	if [[ -f "$VIEW/tools/testing/selftests/livepatch/Makefile" ]]; then
+		ksft_build selftests "$VIEW/tools/testing/selftests/livepatch" "$STAGE/selftests"
+	else
+		step "selftests 'selftests': none in the repo yet (tools/testing/selftests/livepatch/Makefile)"
+		rm -rf "$STAGE/selftests"
+	fi
+}
+
+locked_build() {
+	: >"$BUILD_LOG"
+	ensure_base
+	make_view
+	[[ "$FLAVOUR" == ours ]] && sync_ours
+	configure
+	compile_kernel
+	build_suites
+	cp "$OBJ/arch/x86/boot/bzImage" "$STAGE/bzImage"
+	kernel_release "$OBJ" >"$STAGE/release"
+}
+
+T0=$SECONDS
+step "build $TAG (log: ${BUILD_LOG#"$KLP_ROOT"/})"
+with_build_lock locked_build
+step "build $TAG done in $(elapsed "$T0"): ${STAGE#"$KLP_ROOT"/}/bzImage"

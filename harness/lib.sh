@@ -1,0 +1,89 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash disable=SC2034
+#
+# Common variables and helpers for the harness scripts. Sourced, never run.
+# Every script that sources this runs with "set -euo pipefail" and prints
+# each step as "==> step" so a person can follow along.
+
+set -euo pipefail
+
+KLP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+KLP_HARNESS="$KLP_ROOT/harness"
+# Everything generated lives below build/ (git-ignored). KLP_BUILD_DIR
+# lets a machine keep it elsewhere, e.g. as a cache shared by clones.
+KLP_BUILD="${KLP_BUILD_DIR:-$KLP_ROOT/build}"
+KLP_TARBALL="${KLP_TARBALL:-/usr/src/linux-source-6.12.tar.xz}"
+KLP_BASE="$KLP_BUILD/base"
+KLP_LOGS="$KLP_BUILD/logs"
+KLP_JOBS="${KLP_JOBS:-$(nproc)}"
+
+# The paths we own. Upstream's files there are replaced by ours in the
+# "ours" flavour; keep in sync with STYLE.md section 15.
+KLP_OUR_DIRS=(
+	kernel/livepatch
+	samples/livepatch
+	tools/testing/selftests/livepatch
+	Documentation/livepatch
+)
+KLP_OUR_FILES=(
+	include/linux/livepatch.h
+	include/linux/livepatch_sched.h
+	arch/x86/include/asm/livepatch.h
+	Documentation/ABI/testing/sysfs-kernel-livepatch
+)
+
+step() { printf '==> %s\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+warn() { printf 'WARNING(harness): %s\n' "$*" >&2; }
+die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# check_flavour FLAVOUR VARIANT: validate the two build axes.
+check_flavour() {
+	case "$1" in ours|pristine) ;; *) die "flavour must be ours or pristine, not '$1'" ;; esac
+	case "$2" in normal|debug) ;; *) die "variant must be normal or debug, not '$2'" ;; esac
+}
+
+# tag FLAVOUR VARIANT: the name used for per-build directories.
+klp_tag() {
+	if [[ "$2" == debug ]]; then
+		printf '%s-debug\n' "$1"
+	else
+		printf '%s\n' "$1"
+	fi
+}
+
+objdir()   { printf '%s/obj-%s\n' "$KLP_BUILD" "$(klp_tag "$1" "$2")"; }
+stagedir() { printf '%s/stage-%s\n' "$KLP_BUILD" "$(klp_tag "$1" "$2")"; }
+initrd()   { printf '%s/initramfs-%s.cpio\n' "$KLP_BUILD" "$(klp_tag "$1" "$2")"; }
+
+srcdir() {
+	if [[ "$1" == pristine ]]; then
+		printf '%s\n' "$KLP_BASE"
+	else
+		printf '%s/src-ours\n' "$KLP_BUILD"
+	fi
+}
+
+# kernel_release OBJDIR: the release string of a configured+built tree.
+kernel_release() {
+	local f="$1/include/config/kernel.release"
+	[[ -s "$f" ]] || die "no kernel release in $1; build first (harness/build.sh)"
+	cat "$f"
+}
+
+# with_build_lock CMD...: run CMD while holding the build lock, so that
+# two kernel builds never compete for the two cores of this machine.
+with_build_lock() {
+	mkdir -p "$KLP_BUILD"
+	local lock="$KLP_BUILD/.build.lock"
+	(
+		if ! flock -n 9; then
+			info "waiting for another build to finish ($lock)"
+			flock 9
+		fi
+		"$@"
+	) 9>"$lock"
+}
+
+# elapsed START: seconds since START (from $SECONDS).
+elapsed() { printf '%ss' "$((SECONDS - $1))"; }

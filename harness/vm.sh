@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# vm.sh <flavour>[-debug] <job> [args...]
+#
+# Boots build/stage-<tag>/bzImage with build/initramfs-<tag>.cpio in qemu
+# (TCG, 2 CPUs) and runs one job of harness/initramfs/jobs/ inside. The
+# serial console goes to stdout and to build/logs/<job>-<tag>-<time>.log.
+# Every job but "shell" runs under a time limit, and its log is scanned for
+# kernel splats afterwards.
+#
+# Environment: KLP_VM_TIMEOUT (s, default 900; 2700 for debug),
+# KLP_VM_LOG (log path), KLP_APPEND (extra kernel parameters),
+# KLP_VARIANT=debug (same as the -debug suffix).
+#
+# Exit: 0 job ended with rc=0 and a clean log; 1 job failed or log has a
+# splat; 2 the VM timed out or the job never reached its end marker.
+
+# shellcheck source=harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+usage() { die "usage: harness/vm.sh <ours|pristine>[-debug] <run|test|conformance|shell|bench> [args...]"; }
+(($# >= 2)) || usage
+FLAVOUR="$1" JOB="$2"
+shift 2
+VARIANT="${KLP_VARIANT:-normal}"
+if [[ "$FLAVOUR" == *-debug ]]; then
+	FLAVOUR=${FLAVOUR%-debug}
+	VARIANT=debug
+fi
+check_flavour "$FLAVOUR" "$VARIANT"
+[[ -f "$KLP_HARNESS/initramfs/jobs/$JOB.sh" ]] || die "no job '$JOB' in harness/initramfs/jobs/"
+TAG=$(klp_tag "$FLAVOUR" "$VARIANT")
+STAGE=$(stagedir "$FLAVOUR" "$VARIANT")
+KERNEL="$STAGE/bzImage"
+INITRD=$(initrd "$FLAVOUR" "$VARIANT")
+[[ -f "$KERNEL" ]] || die "no $KERNEL; run harness/build.sh $FLAVOUR $VARIANT"
+[[ -f "$INITRD" ]] || die "no $INITRD; run harness/mkinitramfs.sh $FLAVOUR $VARIANT"
+
+MEM=2G
+LIMIT="${KLP_VM_TIMEOUT:-900}"
+if [[ "$VARIANT" == debug ]]; then
+	MEM=4G
+	LIMIT="${KLP_VM_TIMEOUT:-2700}"
+fi
+
+mkdir -p "$KLP_LOGS"
+LOG="${KLP_VM_LOG:-$KLP_LOGS/$JOB-$TAG-$(date +%Y%m%d-%H%M%S).log}"
+ln -sfn "$(basename "$LOG")" "$KLP_LOGS/$JOB-$TAG-latest.log" 2>/dev/null || true
+
+ARGS=$(IFS=,; printf '%s' "$*")
+[[ "$ARGS" != *' '* ]] || die "job arguments must not contain spaces: '$ARGS'"
+# panic=-1 + -no-reboot: a panic ends qemu at once. oops=panic: an oops
+# ends the run instead of leaving a half-dead kernel. devkmsg=on: the
+# selftests log through /dev/kmsg, which is rate limited otherwise.
+APPEND="console=ttyS0 tsc=reliable panic=-1 oops=panic printk.devkmsg=on"
+APPEND+=" klp.job=$JOB${ARGS:+ klp.args=$ARGS}${KLP_APPEND:+ $KLP_APPEND}"
+
+QEMU=(qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp "2,sockets=2" -m "$MEM"
+      -no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND")
+
+step "vm: $TAG job=$JOB${ARGS:+ args=$ARGS} (log: ${LOG#"$KLP_ROOT"/})"
+info "${QEMU[*]}"
+
+if [[ "$JOB" == shell ]]; then
+	info "interactive: Ctrl-A X quits qemu"
+	"${QEMU[@]}" -nographic | tee "$LOG"
+	exit 0
+fi
+
+info "time limit ${LIMIT}s"
+T0=$SECONDS
+set +e
+timeout -k 10 "$LIMIT" "${QEMU[@]}" -display none -monitor none -serial stdio </dev/null 2>&1 | tee "$LOG"
+rc=${PIPESTATUS[0]}
+set -e
+info "qemu exited with $rc after $(elapsed "$T0")"
+
+CLEAN="$LOG.txt"
+tr -d '\r' <"$LOG" >"$CLEAN"
+mv "$CLEAN" "$LOG"
+
+status=0
+if ((rc == 124 || rc == 137)); then
+	printf 'ERROR: VM timed out after %ss (job %s, log %s)\n' "$LIMIT" "$JOB" "$LOG"
+	status=2
+elif ((rc != 0)); then
+	printf 'ERROR: qemu failed with exit code %s\n' "$rc"
+	status=2
+fi
+
+end=$(grep -a -o '@@KLP-JOB-END rc=[0-9]*' "$LOG" | tail -n1 || true)
+if [[ -z "$end" ]]; then
+	printf 'ERROR: job %s never reached its end marker (crash, panic or hang?)\n' "$JOB"
+	status=2
+elif [[ "$end" != '@@KLP-JOB-END rc=0' ]]; then
+	printf 'ERROR: job %s ended with %s\n' "$JOB" "${end#@@KLP-JOB-END }"
+	((status)) || status=1
+fi
+
+# Kernel splats, whatever the job thought of itself.
+SPLAT='WARNING:|BUG:|Oops|Call Trace|possible circular locking|possible recursive locking'
+SPLAT+='|inconsistent lock state|lockdep is turned off|suspicious RCU usage|unreferenced object'
+SPLAT+='|kmemleak: [0-9]+ new suspected|KASAN:|UBSAN:|general protection|Kernel panic|kernel BUG'
+SPLAT+='|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO|self-detected stall'
+SPLAT+='|list_add corruption|list_del corruption|refcount_t:|ODEBUG:|double fault|stack-protector'
+if grep -a -n -E "$SPLAT" "$LOG" | grep -v -E '@@KLP-RESULT' >"$LOG.splat"; then
+	printf 'ERROR: kernel log has %s suspicious line(s):\n' "$(wc -l <"$LOG.splat")"
+	head -n 40 "$LOG.splat" | sed 's/^/    /'
+	((status)) || status=1
+else
+	rm -f "$LOG.splat"
+fi
+
+if ((status == 0)); then
+	step "vm: job $JOB ok (log: ${LOG#"$KLP_ROOT"/})"
+else
+	step "vm: job $JOB FAILED (status $status, log: ${LOG#"$KLP_ROOT"/})"
+fi
+exit "$status"
