@@ -1,0 +1,494 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Helpers shared by the livepatch selftests, sourced by every test-*.sh.
+# They print KTAP through ../kselftest/ktap_helpers.sh, load and unload the
+# test modules while keeping their error text, poll sysfs with a time
+# limit, read back only the kernel log a test produced, and leave nothing
+# behind: lp_begin installs a trap that disables and unloads every test
+# patch and module still present when the script ends.
+#
+# Conventions: helpers are named lp_*; globals LP_*.  A check never stops
+# the script; a failed precondition does, through lp_bail.  Every check
+# returns 0 when it passed and 1 when it failed or was skipped, so a script
+# can write "lp_ok ... || lp_bail ...".
+
+LP_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# From the kernel tree: tools/testing/selftests/kselftest/ktap_helpers.sh.
+# shellcheck source=/dev/null
+. "$LP_DIR/../kselftest/ktap_helpers.sh"
+
+LP_SYSFS=/sys/kernel/livepatch
+LP_MODS=${LP_MODS:-$LP_DIR/test_modules}
+LP_PROC=/proc/test_lp
+LP_TRACING=/sys/kernel/tracing
+LP_DYNDBG=/proc/dynamic_debug/control
+# Upper bound for any wait on the kernel.  A transition that nothing holds
+# up ends within a few retries; 6.12 only starts signalling tasks after
+# 15 s, so the tests that expect no signals must finish well before that.
+LP_TIMEOUT=${LP_TIMEOUT:-10}
+
+# shellcheck disable=SC2034 # LP_OUT and LP_RC are for the test scripts
+LP_OUT=""	# output of the last lp_run
+LP_RC=0		# exit status of the last lp_run
+LP_ERR=""	# errno text of the last failed lp_write, e.g. "Invalid argument"
+LP_MARK=""	# kernel log marker written by lp_mark_log
+LP_PIDS=()	# background jobs to kill at exit
+LP_DYNDBG_SET=0	# we enabled livepatch pr_debug and must turn it off again
+
+# --- KTAP ------------------------------------------------------------------
+
+# lp_diag TEXT...: a KTAP diagnostic line for each line of each TEXT.
+lp_diag() {
+	local text line
+	for text in "$@"; do
+		while IFS= read -r line; do
+			printf '#   %s\n' "$line"
+		done <<<"$text"
+	done
+}
+
+lp_pass() { ktap_test_pass "$1"; }
+
+# lp_fail DESC [DIAG...]: a failed check, with what went wrong.
+lp_fail() {
+	local desc="$1"
+	shift
+	ktap_test_fail "$desc"
+	lp_diag "$@"
+	return 1
+}
+
+# lp_ok DESC CMD...: passes when CMD succeeds.
+lp_ok() {
+	local desc="$1"
+	shift
+	if "$@"; then
+		lp_pass "$desc"
+	else
+		lp_fail "$desc" "command failed: $*"
+	fi
+}
+
+# lp_not DESC CMD...: passes when CMD fails.
+lp_not() {
+	local desc="$1"
+	shift
+	if "$@"; then
+		lp_fail "$desc" "command succeeded: $*"
+	else
+		lp_pass "$desc"
+	fi
+}
+
+# lp_eq DESC WANT GOT: passes when the two strings are equal.
+lp_eq() {
+	if [[ "$2" == "$3" ]]; then
+		lp_pass "$1"
+	else
+		lp_fail "$1" "want: '$2'" "got:  '$3'"
+	fi
+}
+
+# lp_match DESC REGEX TEXT: passes when TEXT matches the extended REGEX.
+lp_match() {
+	if grep -Eq -- "$2" <<<"$3"; then
+		lp_pass "$1"
+	else
+		lp_fail "$1" "no match for /$2/ in:" "$3"
+	fi
+}
+
+# lp_skip DESC REASON
+lp_skip() {
+	ktap_test_skip "$1"
+	lp_diag "skipped: $2"
+	return 1
+}
+
+# lp_bail REASON: a precondition failed, the remaining checks cannot run.
+lp_bail() {
+	ktap_exit_fail_msg "$*"
+}
+
+# --- setup and teardown -----------------------------------------------------
+
+# lp_skip_all REASON: nothing to test here; kselftest's exit code for skip.
+lp_skip_all() {
+	ktap_print_header
+	ktap_skip_all "$*"
+	exit "$KSFT_SKIP"
+}
+
+# lp_require_mods MOD...: skip the script unless these test modules exist.
+lp_require_mods() {
+	local m
+	for m in "$@"; do
+		[[ -f "$LP_MODS/$m.ko" ]] || lp_skip_all "test module $m.ko not built"
+	done
+}
+
+# lp_begin PLAN MOD...: preconditions, KTAP header and plan, exit trap,
+# livepatch debug messages on.  PLAN is the number of checks the script
+# makes; MOD... the test modules it needs.
+lp_begin() {
+	local plan="$1"
+	shift
+	[[ $(id -u) -eq 0 ]] || lp_skip_all "must run as root"
+	[[ -d "$LP_SYSFS" ]] || lp_skip_all "no $LP_SYSFS: kernel without CONFIG_LIVEPATCH"
+	[[ -d /sys/module ]] || lp_skip_all "no /sys/module: kernel without module support"
+	lp_require_mods "$@"
+	ktap_print_header
+	ktap_set_plan "$plan"
+	trap lp_cleanup EXIT
+	trap 'exit 130' INT TERM
+	lp_leftovers_gone || lp_diag "test modules from an earlier run are still loaded"
+	lp_dyndbg_on
+}
+
+# lp_end: restore the system, then report the totals and exit.
+lp_end() {
+	lp_cleanup
+	ktap_finished
+}
+
+# lp_dyndbg_on: print the core's pr_debug lifecycle messages, which the
+# tests compare.  The per-task report of klp_try_switch_task() stays off:
+# how many times a task is retried is not deterministic.
+lp_dyndbg_on() {
+	[[ -w "$LP_DYNDBG" ]] || return 0
+	echo 'file kernel/livepatch/* +p' >"$LP_DYNDBG" 2>/dev/null || return 0
+	echo 'func klp_try_switch_task -p' >"$LP_DYNDBG" 2>/dev/null
+	LP_DYNDBG_SET=1
+}
+
+lp_have_dyndbg() { [[ -w "$LP_DYNDBG" ]]; }
+
+# Test modules currently loaded, the target module last.
+lp_loaded_test_mods() {
+	local name rest target=""
+	while read -r name rest; do
+		case "$name" in
+		test_lp_target) target=$name ;;
+		test_lp_*) printf '%s\n' "$name" ;;
+		esac
+	done </proc/modules
+	[[ -z "$target" ]] || printf '%s\n' "$target"
+}
+
+lp_leftovers_gone() {
+	[[ -z "$(lp_loaded_test_mods)" ]]
+}
+
+# lp_cleanup: the exit trap.  Releases everything a test may have held,
+# turns off every test patch and unloads every test module it can.  A
+# module pinned by a forced transition cannot go and is left alone.
+lp_cleanup() {
+	local pid p m
+	trap - EXIT INT TERM
+	[[ -w "$LP_PROC/busy_ctl" ]] && echo open >"$LP_PROC/busy_ctl" 2>/dev/null
+	[[ -w "$LP_PROC/spin" ]] && echo stop >"$LP_PROC/spin" 2>/dev/null
+	for pid in "${LP_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	LP_PIDS=()
+	for p in "$LP_SYSFS"/test_lp_*; do
+		[[ -d "$p" ]] || continue
+		m=${p##*/}
+		lp_wait_transition "$m" 2>/dev/null
+		[[ "$(lp_attr "$m" enabled)" == 1 ]] && lp_write "$LP_SYSFS/$m/enabled" 0
+		lp_wait_gone "$m" || lp_diag "cleanup: $m still in $LP_SYSFS"
+	done
+	while read -r m; do
+		[[ -n "$m" ]] || continue
+		if ! rmmod "$m" >/dev/null 2>&1; then
+			lp_diag "cleanup: cannot remove $m (refcnt $(cat "/sys/module/$m/refcnt" 2>/dev/null))"
+		fi
+	done < <(lp_loaded_test_mods)
+	if ((LP_DYNDBG_SET)); then
+		echo 'file kernel/livepatch/* -p' >"$LP_DYNDBG" 2>/dev/null
+		LP_DYNDBG_SET=0
+	fi
+	return 0
+}
+
+# lp_bg CMD...: run CMD in the background; killed at exit if still there.
+# The pid is in LP_BG.
+lp_bg() {
+	"$@" &
+	LP_BG=$!
+	LP_PIDS+=("$LP_BG")
+}
+
+# --- running commands -------------------------------------------------------
+
+# lp_run CMD...: run CMD, keep its output in LP_OUT and status in LP_RC.
+lp_run() {
+	# shellcheck disable=SC2034 # read by the test scripts
+	LP_OUT=$("$@" 2>&1)
+	LP_RC=$?
+	return "$LP_RC"
+}
+
+# lp_insmod MOD [PARAM...]: load a test module.
+lp_insmod() {
+	local m="$1"
+	shift
+	lp_run insmod "$LP_MODS/$m.ko" "$@"
+}
+
+# lp_rmmod MOD
+lp_rmmod() {
+	lp_run rmmod "$1"
+}
+
+lp_mod_loaded() {
+	grep -q "^$1 " /proc/modules
+}
+
+lp_mod_refcnt() {
+	cat "/sys/module/$1/refcnt" 2>/dev/null || echo none
+}
+
+# lp_write FILE VALUE: write VALUE and a newline like echo does, in one
+# write(2).  On failure LP_ERR holds the errno text.
+lp_write() {
+	local msg
+	LP_ERR=""
+	if msg=$( { printf '%s\n' "$2" >"$1"; } 2>&1 ); then
+		return 0
+	fi
+	LP_ERR=${msg##*: }
+	return 1
+}
+
+# lp_read FILE: its contents, or "<unreadable>".
+lp_read() {
+	cat "$1" 2>/dev/null || echo "<unreadable>"
+}
+
+# lp_attr PATCH ATTR: a patch's sysfs attribute, "<unreadable>" if absent.
+lp_attr() {
+	lp_read "$LP_SYSFS/$1/$2"
+}
+
+# lp_enable_err DESC PATCH VALUE ERR: writing VALUE to PATCH's enabled
+# file must fail with errno text ERR.
+lp_write_err() {
+	local desc="$1" file="$2" value="$3" want="$4"
+	if lp_write "$file" "$value"; then
+		lp_fail "$desc" "write of '${value:0:40}' to $file succeeded"
+	else
+		lp_eq "$desc" "$want" "$LP_ERR"
+	fi
+}
+
+# --- waiting ----------------------------------------------------------------
+
+# lp_poll SECONDS CMD...: retry CMD every 0.1 s until it succeeds or
+# SECONDS have passed.
+lp_poll() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		((SECONDS < deadline)) || return 1
+		sleep 0.1
+	done
+}
+
+# lp_holds SECONDS CMD...: CMD keeps succeeding for SECONDS.
+lp_holds() {
+	local deadline=$((SECONDS + $1))
+	shift
+	while ((SECONDS < deadline)); do
+		"$@" || return 1
+		sleep 0.1
+	done
+}
+
+lp_transition_done() {
+	[[ ! -d "$LP_SYSFS/$1" || "$(lp_attr "$1" transition)" == 0 ]]
+}
+
+lp_in_transition() {
+	[[ "$(lp_attr "$1" transition)" == 1 ]]
+}
+
+lp_gone() {
+	[[ ! -e "$LP_SYSFS/$1" ]]
+}
+
+# lp_wait_transition PATCH: until PATCH is not in transition (or gone).
+lp_wait_transition() {
+	lp_poll "$LP_TIMEOUT" lp_transition_done "$1"
+}
+
+# lp_wait_gone PATCH: until the core has dropped PATCH's sysfs directory.
+lp_wait_gone() {
+	lp_poll "$LP_TIMEOUT" lp_gone "$1"
+}
+
+lp_unref() {
+	[[ "$(lp_mod_refcnt "$1")" == 0 ]]
+}
+
+# lp_wait_unref MOD: until nothing holds a reference on MOD.
+lp_wait_unref() {
+	lp_poll "$LP_TIMEOUT" lp_unref "$1"
+}
+
+# lp_subdirs DIR: names of DIR's subdirectories, space separated.
+lp_subdirs() {
+	local d names=()
+	for d in "$1"/*/; do
+		[[ -d "$d" ]] || continue
+		d=${d%/}
+		names+=("${d##*/}")
+	done
+	echo "${names[*]}"
+}
+
+# lp_enabled_settled PATCH: PATCH finished its transition and is enabled.
+lp_enabled_settled() {
+	lp_wait_transition "$1" && [[ "$(lp_attr "$1" enabled)" == 1 ]]
+}
+
+# lp_unload_disabled MOD: once the core let go of MOD's disabled patch,
+# remove MOD.
+lp_unload_disabled() {
+	lp_wait_gone "$1" && lp_wait_unref "$1" && lp_rmmod "$1"
+}
+
+# lp_disable_unload MOD: disable MOD's patch and remove MOD.
+lp_disable_unload() {
+	lp_wait_transition "$1" && lp_write "$LP_SYSFS/$1/enabled" 0 &&
+		lp_wait_transition "$1" && lp_unload_disabled "$1"
+}
+
+# --- kernel log -------------------------------------------------------------
+
+# lp_mark_log: write a unique line to the kernel log; lp_log returns what
+# was logged after it.
+lp_mark_log() {
+	LP_MARK="lp-selftest: ${0##*/} $$ $(date +%s.%N) mark"
+	echo "$LP_MARK" >/dev/kmsg
+}
+
+# lp_log: kernel log lines since the last lp_mark_log, without timestamps.
+lp_log() {
+	dmesg | sed -e 's/^\[[^]]*\] \{0,1\}//' |
+		awk -v mark="$LP_MARK" 'seen { print } $0 == mark { seen = 1 }'
+}
+
+# lp_klp_log: the core's lines ("livepatch: ...") since the mark.
+lp_klp_log() {
+	lp_log | grep '^livepatch: '
+}
+
+# lp_check_log DESC EXPECTED: the core's lines since the mark are exactly
+# EXPECTED, one per line.  A line starting with "D " is a pr_debug
+# message: compared without the prefix, or dropped if dynamic debug is not
+# available.
+lp_check_log() {
+	local desc="$1" want got
+	if lp_have_dyndbg; then
+		want=$(awk '{ sub(/^D /, "") } 1' <<<"$2")
+	else
+		want=$(grep -v '^D ' <<<"$2")
+	fi
+	got=$(lp_klp_log)
+	if [[ "$want" == "$got" ]]; then
+		lp_pass "$desc"
+	else
+		lp_fail "$desc" "kernel log differs (- wanted, + got):" \
+			"$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | grep '^[-+][^-+]')"
+	fi
+}
+
+# lp_log_has DESC FIXED_STRING: some line since the mark contains it.
+lp_log_has() {
+	local log
+	log=$(lp_log)
+	if grep -qF -- "$2" <<<"$log"; then
+		lp_pass "$1"
+	else
+		lp_fail "$1" "not in the kernel log: $2" "log since mark:" "$log"
+	fi
+}
+
+# --- ftrace -----------------------------------------------------------------
+
+lp_have_enabled_functions() {
+	[[ -r "$LP_TRACING/enabled_functions" ]]
+}
+
+# lp_ftraced FUNC: FUNC has an ftrace user (e.g. a live patch).
+lp_ftraced() {
+	grep -q "^$1[ 	]" "$LP_TRACING/enabled_functions"
+}
+
+# lp_check_not_ftraced DESC FUNC: no ftrace user is left on FUNC.
+lp_check_not_ftraced() {
+	if ! lp_have_enabled_functions; then
+		lp_skip "$1" "no $LP_TRACING/enabled_functions"
+	elif lp_ftraced "$2"; then
+		lp_fail "$1" "$(grep "^$2[ 	]" "$LP_TRACING/enabled_functions")"
+	else
+		lp_pass "$1"
+	fi
+}
+
+# lp_check_ftraced DESC FUNC: FUNC has an ftrace user.
+lp_check_ftraced() {
+	if ! lp_have_enabled_functions; then
+		lp_skip "$1" "no $LP_TRACING/enabled_functions"
+	else
+		lp_ok "$1" lp_ftraced "$2"
+	fi
+}
+
+# --- test_lp_target's busy gate ----------------------------------------------
+#
+# Readers of /proc/test_lp/busy sleep inside test_lp_busy_show(), or in the
+# replacement a patch installed, for as long as the gate is closed.  That
+# is how a test holds up a transition on purpose.
+
+LP_GATE=$LP_PROC/busy_ctl
+
+lp_gate_close() { lp_write "$LP_GATE" close; }
+lp_gate_open() { lp_write "$LP_GATE" open; }
+
+# lp_gate_inside: how many readers wait at the gate.
+lp_gate_inside() {
+	local n
+	read -r _ n <"$LP_GATE" || return 1
+	echo "${n:-0}"
+}
+
+lp_gate_inside_more() {
+	(($(lp_gate_inside) > $1))
+}
+
+# lp_cat_busy FILE: one read of /proc/test_lp/busy into FILE.
+lp_cat_busy() {
+	cat "$LP_PROC/busy" >"$1" 2>&1
+}
+
+# lp_park_reader FILE: start a reader in the background (pid in LP_BG)
+# and wait until it sleeps at the closed gate.
+lp_park_reader() {
+	local before
+	before=$(lp_gate_inside) || return 1
+	lp_bg lp_cat_busy "$1"
+	lp_poll "$LP_TIMEOUT" lp_gate_inside_more "$before"
+}
+
+# lp_reader_result PID FILE: wait for a parked reader; LP_READ is what it
+# read, or why it failed.  Not in a subshell: the reader is our child.
+lp_reader_result() {
+	local rc=0
+	wait "$1" || rc=$?
+	LP_READ=$(cat "$2")
+	((rc == 0)) || LP_READ="reader failed (exit $rc): $LP_READ"
+}
