@@ -1,0 +1,1315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Patch lifecycle: checking what an author registers, resolving symbols
+ * and klp relocations, the sysfs tree, enable and disable, modules that
+ * come and go under a patch, and freeing.  Redirection is in patch.c,
+ * the consistency model in transition.c.
+ */
+#define pr_fmt(fmt) "livepatch: " fmt
+
+#include <linux/completion.h>
+#include <linux/elf.h>
+#include <linux/kallsyms.h>
+#include <linux/kernel.h>
+#include <linux/list.h>
+#include <linux/livepatch.h>
+#include <linux/module.h>
+#include <linux/moduleloader.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#include "core.h"
+#include "patch.h"
+#include "state.h"
+#include "transition.h"
+
+/*
+ * klp_mutex guards everything a patch owns once registered, the patch
+ * list, the func_stacks and the transition (see core.h for who runs
+ * without it).  It nests outside module_mutex and tasklist_lock.
+ */
+DEFINE_MUTEX(klp_mutex);
+
+/* Registered patches, oldest first; guarded by klp_mutex. */
+LIST_HEAD(klp_patches);
+
+/* /sys/kernel/livepatch */
+static struct kobject *klp_root_kobj;
+
+static bool klp_is_module(struct klp_object *obj)
+{
+	return obj->name;
+}
+
+static const char *klp_obj_name(struct klp_object *obj)
+{
+	return klp_is_module(obj) ? obj->name : "vmlinux";
+}
+
+/* old_sympos 0 and 1 both mean the first (or only) occurrence. */
+static unsigned long klp_sympos(struct klp_func *func)
+{
+	return func->old_sympos ?: 1;
+}
+
+/* ======================= symbol lookup ================================ */
+
+struct klp_sym_query {
+	const char *name;
+	unsigned long pos;	/* wanted occurrence, 0 = must be unique */
+	unsigned long seen;
+	unsigned long addr;
+};
+
+static int klp_sym_match(void *data, unsigned long addr)
+{
+	struct klp_sym_query *q = data;
+
+	q->seen++;
+	if (!q->pos || q->seen == q->pos)
+		q->addr = addr;
+	/* Stop at the wanted occurrence, or at a second one for "unique". */
+	return q->pos ? q->seen == q->pos : q->seen > 1;
+}
+
+static int klp_sym_match_named(void *data, const char *name,
+			       unsigned long addr)
+{
+	struct klp_sym_query *q = data;
+
+	if (strcmp(q->name, name))
+		return 0;
+	return klp_sym_match(data, addr);
+}
+
+/*
+ * Find @name in vmlinux (@objname NULL) or in a loaded module through
+ * kallsyms, which includes symbols that are not exported.
+ */
+static int klp_find_object_symbol(const char *objname, const char *name,
+				  unsigned long sympos, unsigned long *addr)
+{
+	struct klp_sym_query q = { .name = name, .pos = sympos };
+	const char *where = objname ?: "vmlinux";
+
+	if (objname)
+		module_kallsyms_on_each_symbol(objname, klp_sym_match_named, &q);
+	else
+		kallsyms_on_each_match_symbol(klp_sym_match, name, &q);
+
+	if (q.addr && (q.pos || q.seen == 1)) {
+		*addr = q.addr;
+		return 0;
+	}
+
+	*addr = 0;
+	if (!q.seen)
+		pr_err("symbol '%s' not found in '%s'\n", name, where);
+	else if (!q.pos)
+		pr_err("symbol '%s' is ambiguous in '%s': set old_sympos to choose one of its occurrences\n",
+		       name, where);
+	else
+		pr_err("symbol '%s' in '%s' has %lu occurrence(s), none at position %lu\n",
+		       name, where, q.seen, sympos);
+	return -EINVAL;
+}
+
+/* ======================= klp relocations ============================== */
+
+/*
+ * A relocation section ".klp.rela.<obj>.<section>" refers to symbols
+ * named ".klp.sym.<obj>.<name>,<sympos>" with st_shndx SHN_LIVEPATCH.
+ * The field widths are MODULE_NAME_LEN - 1 and KSYM_NAME_LEN - 1.
+ */
+#define KLP_SEC_FMT	".klp.rela.%55[^.]"
+#define KLP_SYM_FMT	".klp.sym.%55[^.].%511[^,],%lu"
+
+static_assert(MODULE_NAME_LEN == 56 && KSYM_NAME_LEN == 512);
+
+static int klp_resolve_symbols(Elf_Shdr *sechdrs, const char *strtab,
+			       unsigned int symndx, Elf_Shdr *relasec,
+			       const char *sec_objname)
+{
+	bool sec_vmlinux = !strcmp(sec_objname, "vmlinux");
+	Elf_Rela *relas = (void *)relasec->sh_addr;
+	char sym_objname[MODULE_NAME_LEN];
+	char sym_name[KSYM_NAME_LEN];
+	unsigned int i, nr = relasec->sh_size / sizeof(Elf_Rela);
+	unsigned long sympos, addr;
+	const char *full;
+	Elf_Sym *sym;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		sym = (Elf_Sym *)sechdrs[symndx].sh_addr +
+		      ELF_R_SYM(relas[i].r_info);
+		full = strtab + sym->st_name;
+
+		if (sym->st_shndx != SHN_LIVEPATCH) {
+			pr_err("symbol '%s' in a klp relocation section is not a livepatch symbol\n",
+			       full);
+			return -EINVAL;
+		}
+		if (sscanf(full, KLP_SYM_FMT, sym_objname, sym_name,
+			   &sympos) != 3) {
+			pr_err("livepatch symbol '%s' is not named .klp.sym.<object>.<name>,<pos>\n",
+			       full);
+			return -EINVAL;
+		}
+		/*
+		 * vmlinux symbols are resolved when the patch module loads;
+		 * a module's section must not reach them later on.
+		 */
+		if (!sec_vmlinux && !strcmp(sym_objname, "vmlinux")) {
+			pr_err("symbol '%s' refers to vmlinux from a relocation section of '%s'\n",
+			       full, sec_objname);
+			return -EINVAL;
+		}
+
+		ret = klp_find_object_symbol(strcmp(sym_objname, "vmlinux") ?
+					     sym_objname : NULL,
+					     sym_name, sympos, &addr);
+		if (ret)
+			return ret;
+		sym->st_value = addr;
+	}
+	return 0;
+}
+
+/*
+ * Apply (or clear) one klp relocation section if it belongs to @objname
+ * (NULL: vmlinux).  Symbols are all resolved before anything is written,
+ * so a bad symbol leaves the section untouched.
+ */
+static int klp_write_section_relocs(struct module *pmod, Elf_Shdr *sechdrs,
+				    const char *shstrtab, const char *strtab,
+				    unsigned int symndx, unsigned int secndx,
+				    const char *objname, bool apply)
+{
+	char sec_objname[MODULE_NAME_LEN];
+	Elf_Shdr *sec = sechdrs + secndx;
+	int ret;
+
+	if (sscanf(shstrtab + sec->sh_name, KLP_SEC_FMT, sec_objname) != 1) {
+		pr_err("'%s': section '%s' is not named .klp.rela.<object>.<section>\n",
+		       pmod->name, shstrtab + sec->sh_name);
+		return -EINVAL;
+	}
+	if (strcmp(objname ?: "vmlinux", sec_objname))
+		return 0;
+
+	if (!apply) {
+		clear_relocate_add(sechdrs, strtab, symndx, secndx, pmod);
+		return 0;
+	}
+
+	ret = klp_resolve_symbols(sechdrs, strtab, symndx, sec, sec_objname);
+	if (ret)
+		return ret;
+	return apply_relocate_add(sechdrs, strtab, symndx, secndx, pmod);
+}
+
+/**
+ * klp_apply_section_relocs() - apply one klp relocation section
+ * @pmod:	the livepatch module
+ * @sechdrs:	its section headers
+ * @shstrtab:	its section name string table
+ * @strtab:	its symbol string table
+ * @symindex:	index of its symbol table
+ * @secindex:	index of the relocation section
+ * @objname:	object the section must target to be applied; NULL for
+ *		vmlinux, as used by the module loader
+ *
+ * Sections of other objects are skipped and reported as success.
+ *
+ * Context: process context; the module loader or klp_mutex held.
+ * Return: 0, -EINVAL on a malformed section or unknown symbol, or the
+ * architecture's relocation error.
+ */
+int klp_apply_section_relocs(struct module *pmod, Elf_Shdr *sechdrs,
+			     const char *shstrtab, const char *strtab,
+			     unsigned int symindex, unsigned int secindex,
+			     const char *objname)
+{
+	return klp_write_section_relocs(pmod, sechdrs, shstrtab, strtab,
+					symindex, secindex, objname, true);
+}
+
+static int klp_write_object_relocs(struct klp_patch *patch,
+				   struct klp_object *obj, bool apply)
+{
+	struct klp_modinfo *info = patch->mod->klp_info;
+	unsigned int i;
+	int ret;
+
+	if (WARN_ON_ONCE(!info))
+		return -EINVAL;
+
+	for (i = 1; i < info->hdr.e_shnum; i++) {
+		if (!(info->sechdrs[i].sh_flags & SHF_RELA_LIVEPATCH))
+			continue;
+		ret = klp_write_section_relocs(patch->mod, info->sechdrs,
+					       info->secstrings,
+					       patch->mod->core_kallsyms.strtab,
+					       info->symndx, i, obj->name,
+					       apply);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void klp_clear_object_relocs(struct klp_patch *patch,
+				    struct klp_object *obj)
+{
+	klp_write_object_relocs(patch, obj, false);
+}
+
+static int klp_apply_object_relocs(struct klp_patch *patch,
+				   struct klp_object *obj)
+{
+	int ret = klp_write_object_relocs(patch, obj, true);
+
+	/* Leave no section half written when a later one fails. */
+	if (ret)
+		klp_clear_object_relocs(patch, obj);
+	return ret;
+}
+
+/* ======================= sysfs ======================================== */
+
+/*
+ * /sys/kernel/livepatch/<patch>/		enabled transition force replace
+ *						stack_order
+ * /sys/kernel/livepatch/<patch>/<object>/	patched
+ * /sys/kernel/livepatch/<patch>/<object>/<function,sympos>/
+ *						active transition
+ *
+ * <object> is a module name or "vmlinux".  Attributes take klp_mutex
+ * where they need a consistent view.
+ */
+
+static struct klp_patch *klp_kobj_patch(struct kobject *kobj)
+{
+	return container_of(kobj, struct klp_patch, kobj);
+}
+
+static int __klp_disable_patch(struct klp_patch *patch);
+
+static ssize_t enabled_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	struct klp_patch *patch = klp_kobj_patch(kobj);
+	bool enabled;
+	int ret;
+
+	ret = kstrtobool(buf, &enabled);
+	if (ret)
+		return ret;
+
+	mutex_lock(&klp_mutex);
+	if (patch->enabled == enabled)
+		ret = -EINVAL;	/* already there, or on its way */
+	else if (patch == klp_transition_patch)
+		klp_reverse_transition();
+	else if (!enabled)
+		ret = __klp_disable_patch(patch);
+	else
+		ret = -EINVAL;	/* a disabled patch is being freed */
+	mutex_unlock(&klp_mutex);
+
+	return ret ?: count;
+}
+
+static ssize_t enabled_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(klp_kobj_patch(kobj)->enabled));
+}
+
+static ssize_t transition_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  READ_ONCE(klp_transition_patch) == klp_kobj_patch(kobj));
+}
+
+static ssize_t force_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct klp_patch *patch = klp_kobj_patch(kobj);
+	bool force;
+	int ret;
+
+	ret = kstrtobool(buf, &force);
+	if (ret)
+		return ret;
+	if (!force)
+		return -EINVAL;
+
+	mutex_lock(&klp_mutex);
+	if (patch == klp_transition_patch)
+		klp_force_transition();
+	else
+		ret = -EINVAL;
+	mutex_unlock(&klp_mutex);
+
+	return ret ?: count;
+}
+
+static ssize_t replace_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", klp_kobj_patch(kobj)->replace);
+}
+
+/* Position among registered patches, 1 for the oldest (as in 6.14). */
+static ssize_t stack_order_show(struct kobject *kobj,
+				struct kobj_attribute *attr, char *buf)
+{
+	struct klp_patch *patch, *this = klp_kobj_patch(kobj);
+	int order = 0;
+
+	mutex_lock(&klp_mutex);
+	klp_for_each_patch(patch) {
+		order++;
+		if (patch == this)
+			break;
+	}
+	mutex_unlock(&klp_mutex);
+
+	return sysfs_emit(buf, "%d\n", order);
+}
+
+static struct kobj_attribute enabled_kobj_attr = __ATTR_RW(enabled);
+static struct kobj_attribute transition_kobj_attr = __ATTR_RO(transition);
+static struct kobj_attribute force_kobj_attr = __ATTR_WO(force);
+static struct kobj_attribute replace_kobj_attr = __ATTR_RO(replace);
+static struct kobj_attribute stack_order_kobj_attr = __ATTR_RO(stack_order);
+static struct attribute *klp_patch_attrs[] = {
+	&enabled_kobj_attr.attr,
+	&transition_kobj_attr.attr,
+	&force_kobj_attr.attr,
+	&replace_kobj_attr.attr,
+	&stack_order_kobj_attr.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(klp_patch);
+
+static ssize_t patched_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	struct klp_object *obj = container_of(kobj, struct klp_object, kobj);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(obj->patched));
+}
+
+static struct kobj_attribute patched_kobj_attr = __ATTR_RO(patched);
+static struct attribute *klp_object_attrs[] = {
+	&patched_kobj_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(klp_object);
+
+/* Is this entry the one its function's callers reach right now? */
+static ssize_t active_show(struct kobject *kobj, struct kobj_attribute *attr,
+			   char *buf)
+{
+	struct klp_func *func = container_of(kobj, struct klp_func, kobj);
+	struct klp_ops *ops;
+	bool top = false;
+
+	mutex_lock(&klp_mutex);
+	if (func->patched) {
+		ops = klp_find_ops(func->old_func);
+		top = ops && list_first_entry(&ops->func_stack, struct klp_func,
+					      stack_node) == func;
+	}
+	mutex_unlock(&klp_mutex);
+
+	return sysfs_emit(buf, "%d\n", top);
+}
+
+static ssize_t func_transition_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	struct klp_func *func = container_of(kobj, struct klp_func, kobj);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(func->transition));
+}
+
+static struct kobj_attribute active_kobj_attr = __ATTR_RO(active);
+static struct kobj_attribute func_transition_kobj_attr =
+	__ATTR(transition, 0444, func_transition_show, NULL);
+static struct attribute *klp_func_attrs[] = {
+	&active_kobj_attr.attr,
+	&func_transition_kobj_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(klp_func);
+
+/* The patch kobject goes last; its release lets the module go. */
+static void klp_kobj_release_patch(struct kobject *kobj)
+{
+	complete(&klp_kobj_patch(kobj)->finish);
+}
+
+static void klp_kobj_release_object(struct kobject *kobj)
+{
+	struct klp_object *obj = container_of(kobj, struct klp_object, kobj);
+
+	if (obj->dynamic) {
+		kfree(obj->name);
+		kfree(obj);
+	}
+}
+
+static void klp_kobj_release_func(struct kobject *kobj)
+{
+	struct klp_func *func = container_of(kobj, struct klp_func, kobj);
+
+	if (func->nop) {
+		kfree(func->old_name);
+		kfree(func);
+	}
+}
+
+static const struct kobj_type klp_ktype_patch = {
+	.release = klp_kobj_release_patch,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = klp_patch_groups,
+};
+
+static const struct kobj_type klp_ktype_object = {
+	.release = klp_kobj_release_object,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = klp_object_groups,
+};
+
+static const struct kobj_type klp_ktype_func = {
+	.release = klp_kobj_release_func,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = klp_func_groups,
+};
+
+/* ======================= checking what the author registered =========== */
+
+static int klp_check_func(struct klp_patch *patch, struct klp_object *obj,
+			  struct klp_func *func)
+{
+	const char *pname = patch->mod->name;
+	struct klp_func *other;
+
+	if (!func->old_name) {
+		pr_err("'%s': a function of object '%s' has no old_name\n",
+		       pname, klp_obj_name(obj));
+		return -EINVAL;
+	}
+	if (strnlen(func->old_name, KSYM_NAME_LEN) >= KSYM_NAME_LEN) {
+		pr_err("'%s': function name '%.32s...' is too long\n",
+		       pname, func->old_name);
+		return -EINVAL;
+	}
+	if (!func->new_func) {
+		pr_err("'%s': function '%s' of object '%s' has no new_func\n",
+		       pname, func->old_name, klp_obj_name(obj));
+		return -EINVAL;
+	}
+	if (func->old_sympos > INT_MAX) {
+		pr_err("'%s': function '%s' has an impossible old_sympos %lu\n",
+		       pname, func->old_name, func->old_sympos);
+		return -EINVAL;
+	}
+	klp_for_each_func_static(obj, other) {
+		if (other == func)
+			break;
+		if (!strcmp(other->old_name, func->old_name) &&
+		    klp_sympos(other) == klp_sympos(func)) {
+			pr_err("'%s': function '%s' of object '%s' is listed twice\n",
+			       pname, func->old_name, klp_obj_name(obj));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int klp_check_object(struct klp_patch *patch, struct klp_object *obj)
+{
+	const char *pname = patch->mod->name;
+	struct klp_callbacks *cb = &obj->callbacks;
+	struct klp_func *func;
+	int ret, nr = 0;
+
+	if (!obj->funcs) {
+		pr_err("'%s': object '%s' has no funcs array\n", pname,
+		       klp_obj_name(obj));
+		return -EINVAL;
+	}
+	if (klp_is_module(obj) &&
+	    strnlen(obj->name, MODULE_NAME_LEN) >= MODULE_NAME_LEN) {
+		pr_err("'%s': object name '%.32s...' is too long\n", pname,
+		       obj->name);
+		return -EINVAL;
+	}
+
+	klp_for_each_func_static(obj, func) {
+		ret = klp_check_func(patch, obj, func);
+		if (ret)
+			return ret;
+		nr++;
+	}
+
+	/* An object may exist for its callbacks alone, not for nothing. */
+	if (!nr && !cb->pre_patch && !cb->post_patch && !cb->pre_unpatch &&
+	    !cb->post_unpatch) {
+		pr_err("'%s': object '%s' has neither functions nor callbacks\n",
+		       pname, klp_obj_name(obj));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reject a malformed patch before taking any lock or reference. */
+static int klp_check_patch(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	int ret, nr = 0;
+
+	if (!patch || !patch->mod || !patch->objs)
+		return -EINVAL;
+
+	if (!is_livepatch_module(patch->mod)) {
+		pr_err("module %s is not marked as a livepatch module\n",
+		       patch->mod->name);
+		return -EINVAL;
+	}
+
+	klp_for_each_object_static(patch, obj) {
+		ret = klp_check_object(patch, obj);
+		if (ret)
+			return ret;
+		nr++;
+	}
+
+	/* Only an atomic replace may carry no object: it reverts all. */
+	if (!nr && !patch->replace) {
+		pr_err("'%s': patch has no objects\n", patch->mod->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* ======================= building the patch =========================== */
+
+static void klp_free_patch_work_fn(struct work_struct *work);
+
+static void klp_init_func_early(struct klp_object *obj, struct klp_func *func)
+{
+	kobject_init(&func->kobj, &klp_ktype_func);
+	list_add_tail(&func->node, &obj->func_list);
+}
+
+static void klp_init_object_early(struct klp_patch *patch,
+				  struct klp_object *obj)
+{
+	INIT_LIST_HEAD(&obj->func_list);
+	kobject_init(&obj->kobj, &klp_ktype_object);
+	list_add_tail(&obj->node, &patch->obj_list);
+}
+
+/* Link the static arrays into lists; nothing here can fail. */
+static void klp_init_patch_early(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+
+	INIT_LIST_HEAD(&patch->list);
+	INIT_LIST_HEAD(&patch->obj_list);
+	kobject_init(&patch->kobj, &klp_ktype_patch);
+	patch->enabled = false;
+	patch->forced = false;
+	INIT_WORK(&patch->free_work, klp_free_patch_work_fn);
+	init_completion(&patch->finish);
+
+	klp_for_each_object_static(patch, obj) {
+		klp_init_object_early(patch, obj);
+		klp_for_each_func_static(obj, func)
+			klp_init_func_early(obj, func);
+	}
+}
+
+static struct klp_object *klp_find_object(struct klp_patch *patch,
+					  struct klp_object *like)
+{
+	struct klp_object *obj;
+
+	klp_for_each_object(patch, obj) {
+		if (klp_is_module(obj) != klp_is_module(like))
+			continue;
+		if (!klp_is_module(obj) || !strcmp(obj->name, like->name))
+			return obj;
+	}
+	return NULL;
+}
+
+static struct klp_func *klp_find_func(struct klp_object *obj,
+				      struct klp_func *like)
+{
+	struct klp_func *func;
+
+	klp_for_each_func(obj, func) {
+		if (!strcmp(func->old_name, like->old_name) &&
+		    klp_sympos(func) == klp_sympos(like))
+			return func;
+	}
+	return NULL;
+}
+
+static struct klp_object *klp_alloc_object_dynamic(struct klp_patch *patch,
+						   const char *name)
+{
+	struct klp_object *obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+
+	if (!obj)
+		return NULL;
+	if (name) {
+		obj->name = kstrdup(name, GFP_KERNEL);
+		if (!obj->name) {
+			kfree(obj);
+			return NULL;
+		}
+	}
+	obj->dynamic = true;
+	klp_init_object_early(patch, obj);
+	return obj;
+}
+
+static struct klp_func *klp_alloc_func_nop(struct klp_object *obj,
+					   struct klp_func *like)
+{
+	struct klp_func *func = kzalloc(sizeof(*func), GFP_KERNEL);
+
+	if (!func)
+		return NULL;
+	func->old_name = kstrdup(like->old_name, GFP_KERNEL);
+	if (!func->old_name) {
+		kfree(func);
+		return NULL;
+	}
+	func->old_sympos = like->old_sympos;
+	/* new_func is set to the original function once it is resolved. */
+	func->nop = true;
+	klp_init_func_early(obj, func);
+	return func;
+}
+
+/*
+ * Atomic replace: every function an earlier patch changes and @patch
+ * does not gets a nop entry, so that once @patch is fully applied the
+ * original code runs there.  Whatever is allocated here is on @patch's
+ * lists, so the normal freeing undoes a failure half-way.
+ */
+static int klp_add_nops(struct klp_patch *patch)
+{
+	struct klp_object *old_obj, *obj;
+	struct klp_func *old_func;
+	struct klp_patch *old;
+
+	klp_for_each_patch(old) {
+		klp_for_each_object(old, old_obj) {
+			obj = klp_find_object(patch, old_obj);
+			if (!obj)
+				obj = klp_alloc_object_dynamic(patch,
+							       old_obj->name);
+			if (!obj)
+				return -ENOMEM;
+
+			klp_for_each_func(old_obj, old_func) {
+				if (klp_find_func(obj, old_func))
+					continue;
+				if (!klp_alloc_func_nop(obj, old_func))
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
+static int klp_lookup_size(struct klp_patch *patch, struct klp_func *func,
+			   void *addr, unsigned long *size)
+{
+	if (kallsyms_lookup_size_offset((unsigned long)addr, size, NULL))
+		return 0;
+	pr_err("'%s': cannot find the size of %s function of '%s'\n",
+	       patch->mod->name, addr == func->new_func ? "the new" : "the old",
+	       func->old_name);
+	return -ENOENT;
+}
+
+/* Resolve what needs the object in memory: relocations and addresses. */
+static int klp_init_object_loaded(struct klp_patch *patch,
+				  struct klp_object *obj)
+{
+	struct klp_func *func;
+	unsigned long addr;
+	int ret;
+
+	klp_assert_locked();
+	if (klp_is_module(obj)) {
+		ret = klp_apply_object_relocs(patch, obj);
+		if (ret)
+			return ret;
+	}
+
+	klp_for_each_func(obj, func) {
+		ret = klp_find_object_symbol(obj->name, func->old_name,
+					     func->old_sympos, &addr);
+		if (ret)
+			goto err_clear;
+		func->old_func = (void *)addr;
+		if (func->nop)
+			func->new_func = func->old_func;
+
+		ret = klp_lookup_size(patch, func, func->old_func,
+				      &func->old_size);
+		if (!ret)
+			ret = klp_lookup_size(patch, func, func->new_func,
+					      &func->new_size);
+		if (ret)
+			goto err_clear;
+	}
+	return 0;
+
+err_clear:
+	if (klp_is_module(obj))
+		klp_clear_object_relocs(patch, obj);
+	return ret;
+}
+
+/* The object's module went away: forget everything that pointed into it. */
+static void klp_free_object_loaded(struct klp_patch *patch,
+				   struct klp_object *obj)
+{
+	struct klp_func *func;
+
+	klp_clear_object_relocs(patch, obj);
+	obj->mod = NULL;
+	klp_for_each_func(obj, func) {
+		func->old_func = NULL;
+		if (func->nop)
+			func->new_func = NULL;
+	}
+}
+
+/*
+ * Bind a module object to its module if that is loaded.  No reference is
+ * taken: klp_module_going() unpatches the object before the module goes.
+ * klp_alive tells whether klp_module_coming() has run and
+ * klp_module_going() has not, so exactly one of this function and
+ * klp_module_coming() (both under klp_mutex) handles the module.
+ */
+static void klp_find_object_module(struct klp_object *obj)
+{
+	struct module *mod;
+
+	if (!klp_is_module(obj))
+		return;
+
+	rcu_read_lock_sched();
+	mod = find_module(obj->name);
+	if (mod && mod->klp_alive)
+		obj->mod = mod;
+	rcu_read_unlock_sched();
+}
+
+static int klp_init_func(struct klp_object *obj, struct klp_func *func)
+{
+	func->old_func = NULL;
+	func->patched = false;
+	func->transition = false;
+	INIT_LIST_HEAD(&func->stack_node);
+	return kobject_add(&func->kobj, &obj->kobj, "%s,%lu", func->old_name,
+			   klp_sympos(func));
+}
+
+static int klp_init_object(struct klp_patch *patch, struct klp_object *obj)
+{
+	struct klp_func *func;
+	int ret;
+
+	obj->patched = false;
+	obj->mod = NULL;
+	klp_find_object_module(obj);
+
+	ret = kobject_add(&obj->kobj, &patch->kobj, "%s", klp_obj_name(obj));
+	if (ret)
+		return ret;
+
+	klp_for_each_func(obj, func) {
+		ret = klp_init_func(obj, func);
+		if (ret)
+			return ret;
+	}
+
+	if (klp_is_object_loaded(obj))
+		ret = klp_init_object_loaded(patch, obj);
+	return ret;
+}
+
+static int klp_init_patch(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	int ret;
+
+	klp_assert_locked();
+	ret = kobject_add(&patch->kobj, klp_root_kobj, "%s", patch->mod->name);
+	if (ret)
+		return ret;
+
+	if (patch->replace) {
+		ret = klp_add_nops(patch);
+		if (ret)
+			return ret;
+	}
+
+	klp_for_each_object(patch, obj) {
+		ret = klp_init_object(patch, obj);
+		if (ret)
+			return ret;
+	}
+
+	list_add_tail(&patch->list, &klp_patches);
+	return 0;
+}
+
+/* ======================= freeing ====================================== */
+
+static void klp_free_funcs(struct klp_object *obj, bool nops_only)
+{
+	struct klp_func *func, *tmp;
+
+	klp_for_each_func_safe(obj, func, tmp) {
+		if (nops_only && !func->nop)
+			continue;
+		list_del(&func->node);
+		kobject_put(&func->kobj);
+	}
+}
+
+static void klp_free_objects(struct klp_patch *patch, bool dynamic_only)
+{
+	struct klp_object *obj, *tmp;
+
+	klp_for_each_object_safe(patch, obj, tmp) {
+		klp_free_funcs(obj, dynamic_only);
+		if (dynamic_only && !obj->dynamic)
+			continue;
+		list_del(&obj->node);
+		kobject_put(&obj->kobj);
+	}
+}
+
+/*
+ * Freeing is split around klp_mutex: the first half unlinks the patch and
+ * drops the object and function kobjects under the mutex; the second half
+ * drops the patch kobject and waits for its release, which may wait for a
+ * sysfs writer that itself waits for klp_mutex, so it runs without it.
+ */
+static void klp_free_patch_start(struct klp_patch *patch)
+{
+	klp_assert_locked();
+	if (!list_empty(&patch->list))
+		list_del_init(&patch->list);
+	klp_free_objects(patch, false);
+}
+
+static void klp_free_patch_finish(struct klp_patch *patch)
+{
+	kobject_put(&patch->kobj);
+	wait_for_completion(&patch->finish);
+
+	/* Code of a forced patch may still be on some stack: keep it. */
+	if (!patch->forced)
+		module_put(patch->mod);
+}
+
+static void klp_free_patch_work_fn(struct work_struct *work)
+{
+	klp_free_patch_finish(container_of(work, struct klp_patch, free_work));
+}
+
+/**
+ * klp_free_patch_async() - free a patch that is no longer applied
+ * @patch:	a disabled patch
+ *
+ * The second half runs from a work item, since the caller may be a sysfs
+ * attribute of @patch itself.
+ *
+ * Context: klp_mutex held.
+ */
+void klp_free_patch_async(struct klp_patch *patch)
+{
+	klp_free_patch_start(patch);
+	schedule_work(&patch->free_work);
+}
+
+/**
+ * klp_free_replaced_patches_async() - free what an atomic replace replaced
+ * @new_patch:	the replacing patch, newest on the list
+ *
+ * Context: klp_mutex held.
+ */
+void klp_free_replaced_patches_async(struct klp_patch *new_patch)
+{
+	struct klp_patch *old, *tmp;
+
+	klp_for_each_patch_safe(old, tmp) {
+		if (old == new_patch)
+			break;
+		klp_free_patch_async(old);
+	}
+}
+
+/**
+ * klp_unpatch_replaced_patches() - take replaced patches off the stacks
+ * @new_patch:	the replacing patch, whose transition has completed
+ *
+ * Context: klp_mutex held; may sleep.
+ */
+void klp_unpatch_replaced_patches(struct klp_patch *new_patch)
+{
+	struct klp_patch *old;
+
+	klp_for_each_patch(old) {
+		if (old == new_patch)
+			break;
+		old->enabled = false;
+		klp_unpatch_objects(old);
+	}
+}
+
+/**
+ * klp_discard_nops() - drop the nop entries of a completed atomic replace
+ * @new_patch:	the replacing patch
+ *
+ * With the replaced patches gone the nops only send calls to where they
+ * would go anyway, so they and the objects made for them are freed.
+ *
+ * Context: klp_mutex held; may sleep.
+ */
+void klp_discard_nops(struct klp_patch *new_patch)
+{
+	klp_unpatch_objects_dynamic(new_patch);
+	klp_free_objects(new_patch, true);
+}
+
+/* ======================= enable and disable =========================== */
+
+static int __klp_disable_patch(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+
+	klp_assert_locked();
+	if (WARN_ON_ONCE(!patch->enabled))
+		return -EINVAL;
+	if (klp_transition_patch)
+		return -EBUSY;
+
+	klp_init_transition(patch, KLP_TRANSITION_UNPATCHED);
+	klp_for_each_object(patch, obj)
+		if (obj->patched)
+			klp_run_pre_unpatch(obj);
+
+	klp_start_transition();
+	patch->enabled = false;
+	klp_try_complete_transition();
+	return 0;
+}
+
+static int __klp_enable_patch(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	int ret;
+
+	klp_assert_locked();
+	if (klp_transition_patch)
+		return -EBUSY;
+	if (WARN_ON_ONCE(patch->enabled))
+		return -EINVAL;
+
+	pr_notice("enabling patch '%s'\n", patch->mod->name);
+	klp_init_transition(patch, KLP_TRANSITION_PATCHED);
+
+	klp_for_each_object(patch, obj) {
+		if (!klp_is_object_loaded(obj))
+			continue;
+
+		ret = klp_run_pre_patch(obj);
+		if (ret) {
+			pr_warn("pre-patch callback failed for object '%s'\n",
+				klp_obj_name(obj));
+			goto err_cancel;
+		}
+
+		ret = klp_patch_object(obj);
+		if (ret) {
+			pr_warn("failed to patch object '%s'\n",
+				klp_obj_name(obj));
+			goto err_cancel;
+		}
+	}
+
+	klp_start_transition();
+	patch->enabled = true;
+	klp_try_complete_transition();
+	return 0;
+
+err_cancel:
+	pr_warn("failed to enable patch '%s'\n", patch->mod->name);
+	klp_cancel_transition();
+	return ret;
+}
+
+static bool klp_is_registered(struct klp_patch *patch)
+{
+	struct klp_patch *p;
+
+	klp_for_each_patch(p)
+		if (p == patch)
+			return true;
+	return false;
+}
+
+/**
+ * klp_enable_patch() - register a live patch and start applying it
+ * @patch:	the patch, normally static data of the calling module
+ *
+ * Checks @patch, creates its sysfs directory, resolves the functions of
+ * vmlinux and of loaded modules, and starts the patching transition;
+ * objects for modules that are not loaded are patched when they load.
+ * The transition may still be running on return; its progress shows in
+ * /sys/kernel/livepatch/<module>/transition.  While registered, the patch
+ * holds a reference on its module.  On failure nothing stays registered
+ * or patched and the reference is dropped.
+ *
+ * Context: process context, normally the patch module's init; takes
+ * klp_mutex and may sleep.
+ * Return: 0 on success; -EINVAL for a malformed patch, an unknown or
+ * ambiguous symbol, a patch already registered, or one incompatible with
+ * the system states of the installed patches; -EBUSY while another
+ * transition runs or when ftrace refuses; -ENODEV when the module is
+ * going away or a pre_patch callback returned it; -ENOMEM.
+ */
+int klp_enable_patch(struct klp_patch *patch)
+{
+	int ret;
+
+	ret = klp_check_patch(patch);
+	if (ret)
+		return ret;
+
+	if (!klp_root_kobj)
+		return -ENODEV;
+
+	if (!klp_have_reliable_stack())
+		pr_warn("'%s': no reliable stack traces here; the transition may never complete\n",
+			patch->mod->name);
+
+	mutex_lock(&klp_mutex);
+
+	if (klp_is_registered(patch)) {
+		pr_err("'%s': patch is already registered\n", patch->mod->name);
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+
+	if (!klp_is_patch_compatible(patch)) {
+		pr_err("Livepatch patch (%s) is not compatible with the already installed livepatches.\n",
+		       patch->mod->name);
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+
+	if (!try_module_get(patch->mod)) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+
+	klp_init_patch_early(patch);
+	ret = klp_init_patch(patch);
+	if (!ret)
+		ret = __klp_enable_patch(patch);
+	if (ret)
+		goto err_free;
+
+	mutex_unlock(&klp_mutex);
+	return 0;
+
+err_free:
+	klp_free_patch_start(patch);
+	mutex_unlock(&klp_mutex);
+	klp_free_patch_finish(patch);
+	return ret;
+
+out_unlock:
+	mutex_unlock(&klp_mutex);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(klp_enable_patch);
+
+/* ======================= modules coming and going ===================== */
+
+static struct klp_object *klp_module_object(struct klp_patch *patch,
+					    struct module *mod)
+{
+	struct klp_object *obj;
+
+	klp_for_each_object(patch, obj)
+		if (klp_is_module(obj) && !strcmp(obj->name, mod->name))
+			return obj;
+	return NULL;
+}
+
+/* Undo what klp_module_coming() did for @mod, for patches before @limit. */
+static void klp_unpatch_module(struct module *mod, struct klp_patch *limit)
+{
+	struct klp_object *obj;
+	struct klp_patch *patch;
+
+	klp_for_each_patch(patch) {
+		if (patch == limit)
+			break;
+		obj = klp_module_object(patch, mod);
+		if (!obj || obj->mod != mod)
+			continue;
+
+		/* A transition's own pre_unpatch waits for it to complete. */
+		if (obj->patched && patch != klp_transition_patch)
+			klp_run_pre_unpatch(obj);
+		pr_notice("reverting patch '%s' on unloading module '%s'\n",
+			  patch->mod->name, mod->name);
+		klp_unpatch_object(obj);
+		klp_run_post_unpatch(obj);
+		klp_free_object_loaded(patch, obj);
+	}
+}
+
+static int klp_patch_module(struct klp_patch *patch, struct klp_object *obj,
+			    struct module *mod)
+{
+	int ret;
+
+	obj->mod = mod;
+	ret = klp_init_object_loaded(patch, obj);
+	if (ret) {
+		pr_warn("'%s': failed to resolve object '%s' (%d)\n",
+			patch->mod->name, mod->name, ret);
+		goto err_unbind;
+	}
+
+	pr_notice("applying patch '%s' to loading module '%s'\n",
+		  patch->mod->name, mod->name);
+
+	ret = klp_run_pre_patch(obj);
+	if (ret) {
+		pr_warn("pre-patch callback failed for object '%s'\n",
+			obj->name);
+		goto err_free_loaded;
+	}
+
+	ret = klp_patch_object(obj);
+	if (ret) {
+		pr_warn("failed to apply patch '%s' to module '%s' (%d)\n",
+			patch->mod->name, mod->name, ret);
+		klp_run_post_unpatch(obj);
+		goto err_free_loaded;
+	}
+
+	/* In a transition, post_patch runs when it completes. */
+	if (patch != klp_transition_patch)
+		klp_run_post_patch(obj);
+	return 0;
+
+err_free_loaded:
+	klp_free_object_loaded(patch, obj);
+err_unbind:
+	obj->mod = NULL;
+	return ret;
+}
+
+/**
+ * klp_module_coming() - patch a module that is loading
+ * @mod:	the module, in MODULE_STATE_COMING, before its init runs
+ *
+ * Every registered patch with an object for @mod resolves it, runs its
+ * pre_patch callback and patches it.  If any of them fails, the ones
+ * before it are undone and the load is refused.
+ *
+ * Context: process context, called by the module loader without
+ * module_mutex; takes klp_mutex.
+ * Return: 0, or the error that refuses the module.
+ */
+int klp_module_coming(struct module *mod)
+{
+	struct klp_object *obj;
+	struct klp_patch *patch;
+	int ret = 0;
+
+	if (WARN_ON_ONCE(mod->state != MODULE_STATE_COMING))
+		return -EINVAL;
+
+	if (!strcmp(mod->name, "vmlinux")) {
+		pr_err("a module named vmlinux cannot be live patched\n");
+		return -EINVAL;
+	}
+
+	mutex_lock(&klp_mutex);
+	/* From now on, patches registered later bind to @mod themselves. */
+	mod->klp_alive = true;
+
+	klp_for_each_patch(patch) {
+		obj = klp_module_object(patch, mod);
+		if (!obj)
+			continue;
+		ret = klp_patch_module(patch, obj, mod);
+		if (ret)
+			goto err_undo;
+	}
+	mutex_unlock(&klp_mutex);
+	return 0;
+
+err_undo:
+	pr_warn("patch '%s' failed for module '%s', refusing to load module '%s'\n",
+		patch->mod->name, mod->name, mod->name);
+	mod->klp_alive = false;
+	klp_unpatch_module(mod, patch);
+	mutex_unlock(&klp_mutex);
+	return ret;
+}
+
+/**
+ * klp_module_going() - unpatch a module that is going away
+ * @mod:	the module, after its exit ran or after a failed load
+ *
+ * Context: process context, called by the module loader; takes klp_mutex.
+ */
+void klp_module_going(struct module *mod)
+{
+	if (WARN_ON_ONCE(mod->state != MODULE_STATE_GOING &&
+			 mod->state != MODULE_STATE_COMING))
+		return;
+
+	mutex_lock(&klp_mutex);
+	mod->klp_alive = false;
+	klp_unpatch_module(mod, NULL);
+	mutex_unlock(&klp_mutex);
+}
+
+static int __init klp_init(void)
+{
+	klp_root_kobj = kobject_create_and_add("livepatch", kernel_kobj);
+	return klp_root_kobj ? 0 : -ENOMEM;
+}
+module_init(klp_init);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Internal interface of core.c: the patch list and the mutex that guards
+ * all livepatch state, the iterators over it, and the callback helpers
+ * shared by core.c and transition.c.
+ */
+#ifndef _LIVEPATCH_CORE_H
+#define _LIVEPATCH_CORE_H
+
+#include <linux/livepatch.h>
+#include <linux/lockdep.h>
+#include <linux/mutex.h>
+
+/*
+ * klp_mutex serialises every change to patches, objects, funcs, the
+ * func_stacks and the transition state.  Code that runs without it says
+ * what it relies on instead: the ftrace handler (RCU, patch.c), the task
+ * switching hooks (TIF_PATCH_PENDING ordering, transition.c) and the
+ * shadow variable API (its own spinlock, shadow.c).
+ */
+extern struct mutex klp_mutex;
+
+/* Registered patches in order of registration; guarded by klp_mutex. */
+extern struct list_head klp_patches;
+
+#define klp_assert_locked()	lockdep_assert_held(&klp_mutex)
+
+#define klp_for_each_patch(patch) \
+	list_for_each_entry(patch, &klp_patches, list)
+
+#define klp_for_each_patch_safe(patch, tmp_patch) \
+	list_for_each_entry_safe(patch, tmp_patch, &klp_patches, list)
+
+/* Called by transition.c when a transition has completed. */
+void klp_free_patch_async(struct klp_patch *patch);
+void klp_free_replaced_patches_async(struct klp_patch *new_patch);
+void klp_unpatch_replaced_patches(struct klp_patch *new_patch);
+void klp_discard_nops(struct klp_patch *new_patch);
+
+static inline bool klp_is_object_loaded(struct klp_object *obj)
+{
+	return !obj->name || obj->mod;
+}
+
+/*
+ * The callbacks.  post_unpatch_enabled remembers that pre_patch ran and
+ * succeeded, so that a later unpatch (or a reversed transition) runs the
+ * unpatch side only for objects whose patch side ran.
+ */
+static inline int klp_run_pre_patch(struct klp_object *obj)
+{
+	int ret = 0;
+
+	if (obj->callbacks.pre_patch)
+		ret = obj->callbacks.pre_patch(obj);
+	obj->callbacks.post_unpatch_enabled = !ret;
+	return ret;
+}
+
+static inline void klp_run_post_patch(struct klp_object *obj)
+{
+	if (obj->callbacks.post_patch)
+		obj->callbacks.post_patch(obj);
+}
+
+static inline void klp_run_pre_unpatch(struct klp_object *obj)
+{
+	if (obj->callbacks.pre_unpatch)
+		obj->callbacks.pre_unpatch(obj);
+}
+
+static inline void klp_run_post_unpatch(struct klp_object *obj)
+{
+	if (obj->callbacks.post_unpatch_enabled && obj->callbacks.post_unpatch)
+		obj->callbacks.post_unpatch(obj);
+	obj->callbacks.post_unpatch_enabled = false;
+}
+
+#endif /* _LIVEPATCH_CORE_H */

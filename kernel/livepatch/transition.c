@@ -1,0 +1,908 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Consistency model: decides when each task may run the code of the
+ * target state and finishes the transition once the last task has
+ * switched.  Redirection itself lives in patch.c; the patch lifecycle
+ * around a transition lives in core.c.
+ *
+ * A task switches when it holds no function being changed on its stack
+ * (checked while it cannot run), on its way out to user space, in
+ * cond_resched(), when an idle CPU goes round its loop, or when forced.
+ * Every switch is counted, and the switch that brings the count of
+ * pending tasks to zero queues the completion at once.  A rescan with
+ * back-off remains as the fallback for what the count cannot see.
+ */
+#define pr_fmt(fmt) "livepatch: " fmt
+
+#include <linux/cpu.h>
+#include <linux/jiffies.h>
+#include <linux/livepatch.h>
+#include <linux/percpu.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/stacktrace.h>
+#include <linux/static_call.h>
+#include <linux/workqueue.h>
+#include <trace/events/sched.h>
+
+#include "core.h"
+#include "patch.h"
+#include "transition.h"
+
+#define KLP_MAX_STACK_ENTRIES	100
+
+/* First fallback rescan, and the ceiling of its doubling back-off. */
+#define KLP_RESCAN_MIN_MS	20
+#define KLP_RESCAN_MAX_MS	1000
+/* Stragglers get a fake signal (or a wake-up) once this much has passed. */
+#define KLP_SIGNAL_AFTER_MS	500
+/* A transition this old is reported in the log, then once a minute. */
+#define KLP_REPORT_AFTER_MS	15000
+#define KLP_REPORT_EVERY_MS	60000
+#define KLP_REPORT_MAX_TASKS	8
+
+/**
+ * struct klp_range - code a task must not be inside of to switch
+ * @start:	first byte of the function
+ * @end:	first byte after it
+ * @name:	the function's name, for reports
+ */
+struct klp_range {
+	unsigned long start;
+	unsigned long end;
+	const char *name;
+};
+
+/**
+ * struct klp_blocker - why a task could not switch
+ * @why:	"running", "unreliable stack" or NULL
+ * @func:	the function found on the stack, or NULL
+ * @cpu:	the CPU a running task was on
+ */
+struct klp_blocker {
+	const char *why;
+	const char *func;
+	int cpu;
+};
+
+/* The patch in transition and its target; written under klp_mutex. */
+struct klp_patch *klp_transition_patch;
+
+/*
+ * Target state, or KLP_TRANSITION_IDLE.  Tasks switching themselves read
+ * it without klp_mutex, after seeing their TIF_PATCH_PENDING set; the
+ * smp_wmb() in klp_reverse_transition() orders a new value before flags
+ * are set again.
+ */
+static int klp_target_state = KLP_TRANSITION_IDLE;
+
+/*
+ * Functions a task must not be running to switch, rebuilt whenever a
+ * transition starts or reverses and freed when it ends.  Written under
+ * klp_mutex while no task has TIF_PATCH_PENDING set; read by the rescan
+ * (klp_mutex) and by tasks checking themselves in cond_resched() with
+ * preemption disabled, which klp_synchronize_transition() waits for
+ * before the array goes away.
+ */
+static struct klp_range *klp_ranges;
+static unsigned int klp_nr_ranges;
+
+/*
+ * Tasks with TIF_PATCH_PENDING set.  Raised where a flag is set, lowered
+ * where one is cleared; the decrement that reaches zero queues the
+ * completion.  Only a hint: the rescan alone decides that a transition
+ * is complete, so a count that is off costs time, never safety.
+ */
+static atomic_t klp_pending_count = ATOMIC_INIT(0);
+
+/* Transition timing for back-off, signals and reports; klp_mutex. */
+static unsigned long klp_start_jiffies;
+static unsigned long klp_rescan_delay;
+static unsigned long klp_next_report;
+
+/* Blocked tasks seen by the last rescan, for the log report; klp_mutex. */
+static struct {
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	struct klp_blocker b;
+} klp_report[KLP_REPORT_MAX_TASKS];
+static unsigned int klp_report_nr;
+
+/* The cond_resched() hook and the reaped-task probe are on; klp_mutex. */
+static bool klp_hooks_armed;
+
+/* Stack buffer for the check; used with interrupts or preemption off. */
+static DEFINE_PER_CPU(unsigned long[KLP_MAX_STACK_ENTRIES], klp_stack_buf);
+
+static void klp_transition_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(klp_transition_work, klp_transition_work_fn);
+
+static const char *klp_state_name(int state)
+{
+	return state == KLP_TRANSITION_PATCHED ? "patching" : "unpatching";
+}
+
+static const char *klp_patch_name(void)
+{
+	return klp_transition_patch->mod->name;
+}
+
+static void klp_sync_noop(struct work_struct *work)
+{
+}
+
+/*
+ * Wait until no CPU is inside a preemption-disabled section that began
+ * before this call: the ftrace handler, klp_update_patch_state() and
+ * __klp_sched_try_switch().  This is the grace period of those readers.
+ * A plain synchronize_rcu() would not do, because patched functions may
+ * run where RCU is not watching (idle entry, early exception code), and
+ * scheduling a work item on every CPU makes each of them pass through
+ * the scheduler.
+ */
+static void klp_synchronize_transition(void)
+{
+	schedule_on_each_cpu(klp_sync_noop);
+}
+
+/* The cond_resched() hook is armed only while a transition runs. */
+#if defined(CONFIG_PREEMPT_DYNAMIC) && defined(CONFIG_HAVE_PREEMPT_DYNAMIC_CALL)
+static void klp_cond_resched_arm(bool on)
+{
+	if (on)
+		sched_dynamic_klp_enable();
+	else
+		sched_dynamic_klp_disable();
+}
+#else
+/* Every module's cond_resched() tests it, GPL or not: plain export. */
+DEFINE_STATIC_KEY_FALSE(klp_sched_try_switch_key);
+EXPORT_SYMBOL(klp_sched_try_switch_key);
+
+static void klp_cond_resched_arm(bool on)
+{
+	if (on)
+		static_branch_enable(&klp_sched_try_switch_key);
+	else
+		static_branch_disable(&klp_sched_try_switch_key);
+}
+#endif
+
+/*
+ * A task just cleared its own TIF_PATCH_PENDING (or had it cleared for
+ * it).  When it was the last one, complete the transition right away
+ * instead of waiting for the next rescan.  Callable from any context
+ * that may queue work, including the idle loop.
+ */
+static void klp_note_switched(void)
+{
+	if (atomic_dec_return(&klp_pending_count) <= 0)
+		mod_delayed_work(system_wq, &klp_transition_work, 0);
+}
+
+/*
+ * Switch @task without checking it: the caller knows it cannot be
+ * running any function of the transition, or an admin forced it.
+ */
+static void klp_switch_now(struct task_struct *task)
+{
+	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
+		task->patch_state = READ_ONCE(klp_target_state);
+		klp_note_switched();
+	}
+}
+
+/* ---- which code a task must not be in -------------------------------- */
+
+/*
+ * Patching: the code a task runs now is the entry below @func on its
+ * stack, or the original function.  Unpatching: it is @func itself
+ * (for a nop entry, new_func is the original function).
+ */
+static void klp_func_range(struct klp_func *func, struct klp_range *r)
+{
+	struct klp_ops *ops = klp_find_ops(func->old_func);
+	struct klp_func *below;
+
+	r->name = func->old_name;
+	if (klp_target_state == KLP_TRANSITION_UNPATCHED) {
+		r->start = (unsigned long)func->new_func;
+		r->end = r->start + func->new_size;
+	} else if (!ops || list_is_last(&func->stack_node, &ops->func_stack)) {
+		r->start = (unsigned long)func->old_func;
+		r->end = r->start + func->old_size;
+	} else {
+		below = list_next_entry(func, stack_node);
+		r->start = (unsigned long)below->new_func;
+		r->end = r->start + below->new_size;
+	}
+}
+
+/*
+ * Build klp_ranges for the transition patch.  Called under klp_mutex
+ * while no task has TIF_PATCH_PENDING set, so nobody reads the array.
+ * On allocation failure tasks are simply not switched by stack checks;
+ * they still switch on their way to user space, in the idle loop, or
+ * when forced, and the next rescan tries the allocation again.
+ */
+static void klp_build_ranges(void)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	unsigned int n = 0;
+
+	klp_assert_locked();
+	kfree(klp_ranges);
+	klp_ranges = NULL;
+	klp_nr_ranges = 0;
+
+	klp_for_each_object(klp_transition_patch, obj)
+		if (obj->patched)
+			klp_for_each_func(obj, func)
+				n++;
+	if (!n)
+		return;
+
+	klp_ranges = kcalloc(n, sizeof(*klp_ranges), GFP_KERNEL);
+	if (!klp_ranges)
+		return;
+
+	klp_for_each_object(klp_transition_patch, obj)
+		if (obj->patched)
+			klp_for_each_func(obj, func)
+				klp_func_range(func, &klp_ranges[klp_nr_ranges++]);
+}
+
+static const char *klp_stack_hit(const unsigned long *entries, int nr)
+{
+	unsigned int i;
+	int e;
+
+	for (e = 0; e < nr; e++)
+		for (i = 0; i < klp_nr_ranges; i++)
+			if (entries[e] >= klp_ranges[i].start &&
+			    entries[e] < klp_ranges[i].end)
+				return klp_ranges[i].name;
+	return NULL;
+}
+
+/*
+ * Runs through task_call_func(): @task is current or cannot start running
+ * until this returns, so its stack is stable and the switch cannot race
+ * with the task switching itself.
+ */
+static int klp_check_and_switch(struct task_struct *task, void *arg)
+{
+	unsigned long *entries = this_cpu_ptr(klp_stack_buf);
+	struct klp_blocker *b = arg;
+	int nr;
+
+	if (task_curr(task) && task != current) {
+		b->why = "running";
+		b->cpu = task_cpu(task);
+		return -EBUSY;
+	}
+
+	nr = stack_trace_save_tsk_reliable(task, entries,
+					   KLP_MAX_STACK_ENTRIES);
+	if (nr < 0) {
+		b->why = "unreliable stack";
+		return nr;
+	}
+	b->func = klp_stack_hit(entries, nr);
+	if (b->func)
+		return -EADDRINUSE;
+
+	clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
+	task->patch_state = klp_target_state;
+	return 0;
+}
+
+/*
+ * klp_try_switch_task() - check @task's stack and switch it if it is clean
+ *
+ * The pr_debug() lines stay in this function: test tools switch on every
+ * livepatch debug message except the ones printed here.
+ *
+ * Return: true when @task is (now) in the target state.
+ */
+static bool klp_try_switch_task(struct task_struct *task,
+				struct klp_blocker *b)
+{
+	int ret;
+
+	if (!klp_patch_pending(task))
+		return true;
+	if (!klp_have_reliable_stack())
+		return false;
+
+	ret = task_call_func(task, klp_check_and_switch, b);
+	switch (ret) {
+	case 0:
+		return true;
+	case -EBUSY:
+		pr_debug("'%s': pid %d (%s) is running on cpu %d\n",
+			 klp_patch_name(), task->pid, task->comm, b->cpu);
+		break;
+	case -EADDRINUSE:
+		pr_debug("'%s': pid %d (%s) is inside %s\n",
+			 klp_patch_name(), task->pid, task->comm, b->func);
+		break;
+	default:
+		pr_debug("'%s': pid %d (%s) has an unreliable stack (%d)\n",
+			 klp_patch_name(), task->pid, task->comm, ret);
+		break;
+	}
+	return false;
+}
+
+/* ---- hooks called by the rest of the kernel -------------------------- */
+
+/**
+ * klp_update_patch_state() - switch @task to the target state
+ * @task:	current task on its way to user space or round the idle
+ *		loop, or any task when an admin forces the transition
+ *
+ * Called where @task cannot be inside a function being changed.
+ *
+ * Context: any; disables preemption so that klp_reverse_transition()
+ * can wait for it with klp_synchronize_transition().
+ */
+void klp_update_patch_state(struct task_struct *task)
+{
+	preempt_disable_notrace();
+	/*
+	 * The atomic test_and_clear orders the read of klp_target_state
+	 * after the read of the flag; pairs with the smp_wmb() in
+	 * klp_reverse_transition().
+	 */
+	klp_switch_now(task);
+	preempt_enable_notrace();
+}
+
+/**
+ * __klp_sched_try_switch() - let a task in cond_resched() switch itself
+ *
+ * A CPU-bound kthread may never leave the kernel nor sleep; this lets it
+ * switch when its own stack is clean.
+ *
+ * Context: process context, may be called with preemption enabled.
+ */
+void __klp_sched_try_switch(void)
+{
+	struct klp_blocker b = { };
+
+	if (likely(!klp_patch_pending(current)))
+		return;
+
+	/* Keeps klp_reverse_transition() and the ranges away meanwhile. */
+	preempt_disable();
+	if (klp_patch_pending(current)) {
+		/*
+		 * Read the flag before klp_target_state and klp_ranges;
+		 * pairs with the smp_wmb() in klp_reverse_transition() and
+		 * klp_start_transition().
+		 */
+		smp_rmb();
+		if (klp_try_switch_task(current, &b))
+			klp_note_switched();
+	}
+	preempt_enable();
+}
+EXPORT_SYMBOL(__klp_sched_try_switch);
+
+/**
+ * klp_copy_process() - a new task starts in its parent's patch state
+ * @child:	the task being forked by current
+ *
+ * Context: called by copy_process() with tasklist_lock held for writing,
+ * which keeps every flag walk in this file (they hold it for reading)
+ * from missing @child or seeing it half set up.
+ */
+void klp_copy_process(struct task_struct *child)
+{
+	child->patch_state = current->patch_state;
+	if (klp_patch_pending(current)) {
+		atomic_inc(&klp_pending_count);
+		set_tsk_thread_flag(child, TIF_PATCH_PENDING);
+	} else {
+		clear_tsk_thread_flag(child, TIF_PATCH_PENDING);
+	}
+}
+
+/*
+ * A reaped task never runs again; if it still had TIF_PATCH_PENDING its
+ * count would otherwise stay behind.  Called from the RCU callback that
+ * frees the task.
+ */
+static void klp_task_freed(void *data, struct task_struct *task)
+{
+	klp_switch_now(task);
+}
+
+/* Arm or disarm the hooks that only a running transition needs. */
+static void klp_arm_hooks(bool on)
+{
+	klp_assert_locked();
+	if (klp_hooks_armed == on)
+		return;
+	klp_hooks_armed = on;
+
+	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
+		if (on)
+			WARN_ON_ONCE(register_trace_sched_process_free(klp_task_freed,
+								       NULL));
+		else
+			unregister_trace_sched_process_free(klp_task_freed,
+							    NULL);
+	}
+	klp_cond_resched_arm(on);
+}
+
+/* ---- the transition -------------------------------------------------- */
+
+/**
+ * klp_init_transition() - prepare every task and function for a transition
+ * @patch:	the patch to apply or remove
+ * @state:	KLP_TRANSITION_PATCHED or KLP_TRANSITION_UNPATCHED
+ *
+ * Context: klp_mutex held.
+ */
+void klp_init_transition(struct klp_patch *patch, int state)
+{
+	int initial = !state;
+	struct task_struct *g, *task;
+	struct klp_object *obj;
+	struct klp_func *func;
+	unsigned int cpu;
+
+	klp_assert_locked();
+	WARN_ON_ONCE(klp_target_state != KLP_TRANSITION_IDLE);
+
+	klp_transition_patch = patch;
+	pr_debug("'%s': initializing %s transition\n", klp_patch_name(),
+		 klp_state_name(state));
+	/* Without pending flags, nothing reads the target yet. */
+	klp_target_state = state;
+
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task) {
+		WARN_ON_ONCE(task->patch_state != KLP_TRANSITION_IDLE);
+		task->patch_state = initial;
+	}
+	read_unlock(&tasklist_lock);
+	for_each_possible_cpu(cpu) {
+		task = idle_task(cpu);
+		WARN_ON_ONCE(task->patch_state != KLP_TRANSITION_IDLE);
+		task->patch_state = initial;
+	}
+
+	/*
+	 * Every patch_state before any func->transition: a handler that
+	 * sees the flag must find a real state.  Pairs with the smp_rmb()
+	 * in klp_ftrace_handler().  The entries reach the func_stacks
+	 * later through list_add_rcu(), which publishes the flag with them.
+	 */
+	smp_wmb();
+	klp_for_each_object(patch, obj)
+		klp_for_each_func(obj, func)
+			func->transition = true;
+}
+
+static void klp_set_all_pending(void)
+{
+	struct task_struct *g, *task;
+	unsigned int cpu;
+
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task) {
+		if (task->patch_state != klp_target_state) {
+			atomic_inc(&klp_pending_count);
+			set_tsk_thread_flag(task, TIF_PATCH_PENDING);
+		}
+	}
+	read_unlock(&tasklist_lock);
+
+	for_each_possible_cpu(cpu) {
+		task = idle_task(cpu);
+		if (task->patch_state != klp_target_state) {
+			atomic_inc(&klp_pending_count);
+			set_tsk_thread_flag(task, TIF_PATCH_PENDING);
+		}
+	}
+}
+
+static void klp_clear_all_pending(void)
+{
+	struct task_struct *g, *task;
+	unsigned int cpu;
+
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task)
+		clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
+	read_unlock(&tasklist_lock);
+
+	for_each_possible_cpu(cpu)
+		clear_tsk_thread_flag(idle_task(cpu), TIF_PATCH_PENDING);
+}
+
+/**
+ * klp_start_transition() - mark every task that has to switch
+ *
+ * From here on tasks switch on their own; klp_try_complete_transition()
+ * switches the ones it can and notices the end.
+ *
+ * Context: klp_mutex held.
+ */
+void klp_start_transition(void)
+{
+	klp_assert_locked();
+	if (WARN_ON_ONCE(klp_target_state == KLP_TRANSITION_IDLE))
+		return;
+
+	pr_debug("'%s': starting %s transition\n", klp_patch_name(),
+		 klp_state_name(klp_target_state));
+
+	klp_build_ranges();
+	klp_start_jiffies = jiffies;
+	klp_next_report = klp_start_jiffies +
+			  msecs_to_jiffies(KLP_REPORT_AFTER_MS);
+	klp_rescan_delay = msecs_to_jiffies(KLP_RESCAN_MIN_MS) ?: 1;
+	atomic_set(&klp_pending_count, 0);
+
+	/*
+	 * The func_stacks (patch.c) and klp_ranges must be visible before
+	 * any pending flag: a task that sees its flag may switch itself
+	 * and use them at once.  Pairs with the smp_rmb() in
+	 * __klp_sched_try_switch() and the atomic test_and_clear in
+	 * klp_update_patch_state().
+	 */
+	smp_wmb();
+	klp_set_all_pending();
+
+	klp_arm_hooks(true);
+}
+
+/*
+ * Stragglers: a user task gets a fake signal, so it passes through the
+ * exit-to-user path (and switches there) without seeing any signal; a
+ * sleeping kthread is woken so it can reach cond_resched() or a clean
+ * stack.  Nothing is printed here; see klp_report_blockers().
+ */
+static void klp_kick_stragglers(void)
+{
+	struct task_struct *g, *task;
+
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task) {
+		if (!klp_patch_pending(task))
+			continue;
+		if (task->flags & PF_KTHREAD)
+			wake_up_state(task, TASK_INTERRUPTIBLE);
+		else
+			set_notify_signal(task);
+	}
+	read_unlock(&tasklist_lock);
+}
+
+static void klp_note_blocker(struct task_struct *task, struct klp_blocker *b)
+{
+	if (klp_report_nr >= KLP_REPORT_MAX_TASKS)
+		return;
+	klp_report[klp_report_nr].pid = task->pid;
+	get_task_comm(klp_report[klp_report_nr].comm, task);
+	klp_report[klp_report_nr].b = *b;
+	klp_report_nr++;
+}
+
+/* Switch every task that can be switched; return how many remain. */
+static unsigned int klp_switch_tasks(void)
+{
+	struct task_struct *g, *task;
+	unsigned int cpu, pending = 0;
+	struct klp_blocker b;
+
+	klp_report_nr = 0;
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task) {
+		memset(&b, 0, sizeof(b));
+		if (!klp_patch_pending(task))
+			continue;
+		if (klp_try_switch_task(task, &b)) {
+			atomic_dec(&klp_pending_count);
+			continue;
+		}
+		klp_note_blocker(task, &b);
+		pending++;
+	}
+	read_unlock(&tasklist_lock);
+
+	/* Idle tasks are not on the task list. */
+	cpus_read_lock();
+	for_each_possible_cpu(cpu) {
+		task = idle_task(cpu);
+		memset(&b, 0, sizeof(b));
+		if (!klp_patch_pending(task))
+			continue;
+		if (!cpu_online(cpu)) {
+			/* An offline CPU runs no kernel code at all. */
+			klp_switch_now(task);
+		} else if (klp_try_switch_task(task, &b)) {
+			atomic_dec(&klp_pending_count);
+		} else {
+			/* It switches itself after its next loop. */
+			wake_up_if_idle(cpu);
+			klp_note_blocker(task, &b);
+			pending++;
+		}
+	}
+	cpus_read_unlock();
+
+	return pending;
+}
+
+static void klp_report_blockers(unsigned int pending)
+{
+	unsigned int i;
+
+	if (time_before(jiffies, klp_next_report))
+		return;
+	klp_next_report = jiffies + msecs_to_jiffies(KLP_REPORT_EVERY_MS);
+
+	pr_notice("signaling remaining tasks\n");
+	pr_notice("'%s': %s transition waits for %u task(s) after %u s\n",
+		  klp_patch_name(), klp_state_name(klp_target_state), pending,
+		  jiffies_to_msecs(jiffies - klp_start_jiffies) / 1000);
+	for (i = 0; i < klp_report_nr; i++) {
+		struct klp_blocker *b = &klp_report[i].b;
+
+		pr_notice("'%s':   pid %d (%s): %s%s\n", klp_patch_name(),
+			  klp_report[i].pid, klp_report[i].comm,
+			  b->func ? "inside " : "",
+			  b->func ? b->func : (b->why ? b->why : "pending"));
+	}
+}
+
+/* Fallback: rescan later, each time waiting twice as long. */
+static void klp_schedule_rescan(unsigned int pending)
+{
+	unsigned long age = jiffies - klp_start_jiffies;
+
+	if (age >= msecs_to_jiffies(KLP_SIGNAL_AFTER_MS))
+		klp_kick_stragglers();
+	klp_report_blockers(pending);
+
+	/* Does not push back an immediate run already queued by a switch. */
+	queue_delayed_work(system_wq, &klp_transition_work, klp_rescan_delay);
+	klp_rescan_delay = min(klp_rescan_delay * 2,
+			       msecs_to_jiffies(KLP_RESCAN_MAX_MS));
+}
+
+static void klp_set_transition_flags(struct klp_patch *patch, bool on)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+
+	klp_for_each_object(patch, obj)
+		klp_for_each_func(obj, func)
+			func->transition = on;
+}
+
+static void klp_reset_task_states(void)
+{
+	struct task_struct *g, *task;
+	unsigned int cpu;
+
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task) {
+		WARN_ON_ONCE(klp_patch_pending(task));
+		task->patch_state = KLP_TRANSITION_IDLE;
+	}
+	read_unlock(&tasklist_lock);
+
+	for_each_possible_cpu(cpu) {
+		task = idle_task(cpu);
+		WARN_ON_ONCE(klp_patch_pending(task));
+		task->patch_state = KLP_TRANSITION_IDLE;
+	}
+}
+
+static void klp_run_post_callbacks(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+
+	klp_for_each_object(patch, obj) {
+		if (!klp_is_object_loaded(obj))
+			continue;
+		if (klp_target_state == KLP_TRANSITION_PATCHED)
+			klp_run_post_patch(obj);
+		else
+			klp_run_post_unpatch(obj);
+	}
+}
+
+/*
+ * Every task is in the target state: drop what the old state needed,
+ * run the post callbacks and go idle.  The grace periods below are what
+ * make it safe to forget the old entries.
+ */
+static void klp_complete_transition(void)
+{
+	struct klp_patch *patch = klp_transition_patch;
+	bool patching = klp_target_state == KLP_TRANSITION_PATCHED;
+
+	pr_debug("'%s': completing %s transition\n", klp_patch_name(),
+		 klp_state_name(klp_target_state));
+
+	if (patching && patch->replace) {
+		klp_unpatch_replaced_patches(patch);
+		klp_discard_nops(patch);
+	}
+
+	if (!patching) {
+		/*
+		 * No handler may still hold a removed entry when its
+		 * transition flag drops, or it would take new_func.
+		 */
+		klp_unpatch_objects(patch);
+		klp_synchronize_transition();
+	}
+	klp_set_transition_flags(patch, false);
+	if (patching) {
+		/*
+		 * No handler may still see transition set when the task
+		 * states go back to IDLE below.
+		 */
+		klp_synchronize_transition();
+	}
+
+	klp_arm_hooks(false);
+	klp_reset_task_states();
+
+	/* Both branches above waited for every reader of the ranges. */
+	kfree(klp_ranges);
+	klp_ranges = NULL;
+	klp_nr_ranges = 0;
+
+	klp_run_post_callbacks(patch);
+	pr_notice("'%s': %s complete\n", klp_patch_name(),
+		  klp_state_name(klp_target_state));
+
+	klp_target_state = KLP_TRANSITION_IDLE;
+	klp_transition_patch = NULL;
+}
+
+/**
+ * klp_cancel_transition() - undo a patching transition that never started
+ *
+ * For a failure in enable, after klp_init_transition() but before
+ * klp_start_transition(): no task was marked, so unpatching is immediate.
+ *
+ * Context: klp_mutex held.
+ */
+void klp_cancel_transition(void)
+{
+	klp_assert_locked();
+	if (WARN_ON_ONCE(klp_target_state != KLP_TRANSITION_PATCHED))
+		return;
+
+	pr_debug("'%s': canceling patching transition, going to unpatch\n",
+		 klp_patch_name());
+	klp_target_state = KLP_TRANSITION_UNPATCHED;
+	klp_complete_transition();
+}
+
+/**
+ * klp_try_complete_transition() - switch what can be switched, finish if done
+ *
+ * Context: klp_mutex held; may sleep.
+ * Return: true when the transition completed (the patch may be queued
+ * for freeing), false when a rescan has been scheduled.
+ */
+bool klp_try_complete_transition(void)
+{
+	struct klp_patch *patch = klp_transition_patch;
+	unsigned int pending;
+
+	klp_assert_locked();
+	if (WARN_ON_ONCE(klp_target_state == KLP_TRANSITION_IDLE))
+		return false;
+
+	pending = klp_switch_tasks();
+	if (pending) {
+		klp_schedule_rescan(pending);
+		return false;
+	}
+
+	klp_complete_transition();
+
+	/* Freeing waits for sysfs, so it cannot happen in this context. */
+	if (!patch->enabled)
+		klp_free_patch_async(patch);
+	else if (patch->replace)
+		klp_free_replaced_patches_async(patch);
+	return true;
+}
+
+static void klp_transition_work_fn(struct work_struct *work)
+{
+	mutex_lock(&klp_mutex);
+	if (klp_transition_patch)
+		klp_try_complete_transition();
+	mutex_unlock(&klp_mutex);
+}
+
+/**
+ * klp_reverse_transition() - head back to the state the transition left
+ *
+ * Tasks that already switched become pending again; the others are done.
+ *
+ * Context: klp_mutex held; may sleep.
+ */
+void klp_reverse_transition(void)
+{
+	klp_assert_locked();
+	pr_debug("'%s': reversing transition from %s\n", klp_patch_name(),
+		 klp_target_state == KLP_TRANSITION_PATCHED ?
+		 "patching to unpatching" : "unpatching to patching");
+
+	/*
+	 * Stop all switching first, and wait for tasks that are switching
+	 * themselves right now, so none of them picks up the old target
+	 * after the flags are set again.
+	 */
+	klp_clear_all_pending();
+	klp_synchronize_transition();
+
+	klp_transition_patch->enabled = !klp_transition_patch->enabled;
+	klp_target_state = !klp_target_state;
+
+	/*
+	 * The new target before any new pending flag.  Pairs with the
+	 * smp_rmb() in __klp_sched_try_switch() and the test_and_clear in
+	 * klp_update_patch_state().  klp_start_transition() has its own
+	 * barrier before it sets the flags.
+	 */
+	smp_wmb();
+	klp_start_transition();
+	klp_try_complete_transition();
+}
+
+/**
+ * klp_force_transition() - switch every remaining task without checking
+ *
+ * Tasks may still be running the code they leave, so that code must stay:
+ * the patches it belongs to are marked forced and their modules are never
+ * released.  When unpatching, that is the patch in transition; when an
+ * atomic-replace patch is applied, it is every patch it replaces.
+ *
+ * Context: klp_mutex held; may sleep.
+ */
+void klp_force_transition(void)
+{
+	struct task_struct *g, *task;
+	struct klp_patch *patch;
+	unsigned int cpu;
+
+	klp_assert_locked();
+	pr_warn("'%s': forcing the %s transition; tasks may still run replaced code, and the module that holds it can no longer be removed\n",
+		klp_patch_name(), klp_state_name(klp_target_state));
+
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task)
+		klp_switch_now(task);
+	read_unlock(&tasklist_lock);
+	for_each_possible_cpu(cpu)
+		klp_switch_now(idle_task(cpu));
+
+	if (klp_target_state == KLP_TRANSITION_UNPATCHED) {
+		klp_transition_patch->forced = true;
+	} else if (klp_transition_patch->replace) {
+		klp_for_each_patch(patch)
+			if (patch != klp_transition_patch)
+				patch->forced = true;
+	}
+
+	klp_try_complete_transition();
+}
