@@ -115,12 +115,12 @@ sync_ours() {
 	changes=$(
 		for d in "${KLP_OUR_DIRS[@]}"; do
 			mkdir -p "$VIEW/$d" "$SRC/$d"
-			rsync -rlp --checksum --delete --itemize-changes "$VIEW/$d/" "$SRC/$d/"
+			rsync -rlp --checksum --delete --out-format="%i $d/%n" "$VIEW/$d/" "$SRC/$d/"
 		done
 		for f in "${KLP_OUR_FILES[@]}"; do
 			if [[ -f "$VIEW/$f" ]]; then
 				mkdir -p "$(dirname "$SRC/$f")"
-				rsync -lp --checksum --itemize-changes "$VIEW/$f" "$SRC/$f"
+				rsync -lp --checksum --out-format="%i $f" "$VIEW/$f" "$SRC/$f"
 			elif [[ -e "$SRC/$f" ]]; then
 				rm -f "$SRC/$f"
 				printf '*deleting   %s\n' "$f"
@@ -187,39 +187,44 @@ report_config_drift() {
 # --- compile ---------------------------------------------------------------
 
 # run_logged NAME CMD...: run CMD with full output in the build log; show
-# warnings and errors live, and the log tail if it fails.
+# warnings and errors live, and the log tail if it fails. Returns CMD's rc.
 run_logged() {
 	local name="$1"; shift
 	local rc
 	printf '\n===== %s: %s\n' "$name" "$*" >>"$BUILD_LOG"
+	set +e
 	if [[ "${KLP_VERBOSE:-0}" == 1 ]]; then
-		set +e; "$@" 2>&1 | tee -a "$BUILD_LOG"; rc=${PIPESTATUS[0]}; set -e
+		"$@" 2>&1 | tee -a "$BUILD_LOG"; rc=${PIPESTATUS[0]}
 	else
-		set +e
 		"$@" >>"$BUILD_LOG" 2>&1 &
 		local pid=$!
 		tail -n0 -F --pid="$pid" "$BUILD_LOG" 2>/dev/null |
-			grep --line-buffered -E '(warning|error|Error)[: ]|^make.*\*\*\*' | sed 's/^/    /'
+			grep --line-buffered -iE '(warning|error)[: ]|^make.*\*\*\*|undefined' | sed 's/^/    /'
 		wait "$pid"; rc=$?
-		set -e
 	fi
+	set -e
 	if ((rc)); then
-		printf '    ---- last lines of %s ----\n' "$BUILD_LOG"
-		tail -n 40 "$BUILD_LOG" | sed 's/^/    /'
-		die "$name failed (rc=$rc); full log: $BUILD_LOG"
+		printf '    ---- last lines of %s ----\n' "${BUILD_LOG#"$KLP_ROOT"/}"
+		tail -n 25 "$BUILD_LOG" | sed 's/^/    /'
+		printf 'ERROR: %s failed (rc=%s); full log: %s\n' "$name" "$rc" "$BUILD_LOG" >&2
 	fi
+	return "$rc"
 }
 
 compile_kernel() {
 	local t0=$SECONDS
 	step "make bzImage modules (O=${OBJ#"$KLP_ROOT"/}, -j$KLP_JOBS)"
-	run_logged "kernel" kmake -j"$KLP_JOBS" bzImage modules
+	rm -f "$STAGE/bzImage" "$STAGE/release"
+	run_logged "kernel" kmake -j"$KLP_JOBS" bzImage modules || exit 1
 	info "kernel $(kernel_release "$OBJ") built in $(elapsed "$t0")"
 
 	step "modules_install into ${STAGE#"$KLP_ROOT"/}/modroot"
 	rm -rf "$STAGE/modroot"
 	mkdir -p "$STAGE"
-	run_logged "modules_install" kmake INSTALL_MOD_PATH="$STAGE/modroot" INSTALL_MOD_STRIP=1 modules_install
+	run_logged "modules_install" kmake INSTALL_MOD_PATH="$STAGE/modroot" INSTALL_MOD_STRIP=1 modules_install ||
+		exit 1
+	cp "$OBJ/arch/x86/boot/bzImage" "$STAGE/bzImage"
+	kernel_release "$OBJ" >"$STAGE/release"
 }
 
 # ksft_mirror DEST LIVEPATCH_SRC: a minimal selftests tree (framework from
@@ -245,15 +250,22 @@ ksft_build() {
 	ksft_mirror "$dest" "$lp"
 	rm -rf "$inst"
 	mkdir -p "$out"
-	run_logged "selftests $name" make -C "$dest/tools/testing/selftests" TARGETS=livepatch \
-		O="$OBJ" KDIR="$OBJ" BUILD="$out" KSFT_INSTALL_PATH="$inst" install
+	if ! run_logged "selftests $name" make -C "$dest/tools/testing/selftests" TARGETS=livepatch \
+		O="$OBJ" KDIR="$OBJ" BUILD="$out" KSFT_INSTALL_PATH="$inst" install; then
+		rm -rf "$inst"
+		printf '%s\n' "$name" >>"$STAGE/failed-suites"
+		return 0
+	fi
 	local n
 	n=$(find "$inst/livepatch" -name '*.ko' 2>/dev/null | wc -l)
 	((n > 0)) || warn "selftests '$name': no test modules installed"
 	info "$n test modules, $(find "$inst/livepatch" -maxdepth 1 -name 'test-*.sh' | wc -l) scripts, in $(elapsed "$t0")"
 }
 
+# A suite that fails to build is listed in $STAGE/failed-suites; the others
+# are still built and build.sh exits with 3 at the end.
 build_suites() {
+	rm -f "$STAGE/failed-suites"
 	# Upstream's unchanged suite: the conformance baseline.
 	ksft_build conformance "$KLP_BASE/tools/testing/selftests/livepatch" "$STAGE/conformance"
 	# Our suite, from the repo, if there is one yet.
@@ -273,11 +285,13 @@ locked_build() {
 	configure
 	compile_kernel
 	build_suites
-	cp "$OBJ/arch/x86/boot/bzImage" "$STAGE/bzImage"
-	kernel_release "$OBJ" >"$STAGE/release"
 }
 
 T0=$SECONDS
 step "build $TAG (log: ${BUILD_LOG#"$KLP_ROOT"/})"
 with_build_lock locked_build
+if [[ -s "$STAGE/failed-suites" ]]; then
+	step "build $TAG: kernel ok, but these selftest suites failed to build: $(tr '\n' ' ' <"$STAGE/failed-suites")"
+	exit 3
+fi
 step "build $TAG done in $(elapsed "$T0"): ${STAGE#"$KLP_ROOT"/}/bzImage"
