@@ -79,7 +79,7 @@ lp_eq "$T/patched reads 1 again" 1 "$(lp_attr "$P" "$T/patched")"
 
 # --- disable ---
 lp_mark_log
-lp_ok "write 0 to enabled" lp_write "$LP_SYSFS/$P/enabled" 0
+lp_write_ok "write 0 to enabled" "$LP_SYSFS/$P/enabled" 0
 lp_ok "unpatching transition completes" lp_wait_transition "$P"
 lp_eq "/proc/cmdline is back to the original" "$cmdline" "$(lp_read /proc/cmdline)"
 lp_eq "$PLAIN is back to the original" \

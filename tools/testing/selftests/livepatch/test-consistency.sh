@@ -17,7 +17,7 @@ CF=test_lp_cm_force
 ORIGINAL="test_lp_target: original"
 SPIN=$LP_PROC/spin
 
-lp_begin 72 "$T" "$CM" "$CF"
+lp_begin 75 "$T" "$CM" "$CF"
 
 tmp=$(mktemp -d)
 out=$tmp/reader
@@ -71,8 +71,8 @@ lp_check_log "kernel log of a held-up patching transition" \
 # --- a task in the new function holds up unpatching ---
 park
 lp_mark_log
-lp_ok "disable $CM while a task sleeps in the new function" \
-	lp_write "$LP_SYSFS/$CM/enabled" 0
+lp_write_ok "disable $CM while a task sleeps in the new function" \
+	"$LP_SYSFS/$CM/enabled" 0
 lp_ok "the unpatching transition waits for that task" lp_holds 3 lp_in_transition "$CM"
 release
 lp_eq "the task leaves the new function with its result" "$CM: patched" "$LP_READ"
@@ -87,7 +87,7 @@ lp_ok "remove $CM" lp_unload_disabled "$CM"
 spin_is() {
 	[[ "$(lp_read "$SPIN")" =~ ^running\ $1\ [1-9] ]]
 }
-lp_ok "start the spinning kthread" lp_write "$SPIN" start
+lp_write_ok "start the spinning kthread" "$SPIN" start
 lp_ok "the kthread runs the old function" lp_poll "$LP_TIMEOUT" spin_is original
 lp_mark_log
 lp_ok "load $CM while the kthread spins" lp_insmod "$CM"
@@ -96,12 +96,12 @@ lp_ok "the kthread runs the new function" lp_poll "$LP_TIMEOUT" spin_is patched
 lp_check_log "kernel log: no signals, nothing forced" \
 	"$(log_enable "$CM"; log_done "$CM" patching)"
 lp_mark_log
-lp_ok "disable $CM while the kthread spins" lp_write "$LP_SYSFS/$CM/enabled" 0
+lp_write_ok "disable $CM while the kthread spins" "$LP_SYSFS/$CM/enabled" 0
 lp_ok "the unpatching transition completes" lp_wait_transition "$CM"
 lp_ok "the kthread runs the old function again" lp_poll "$LP_TIMEOUT" spin_is original
 lp_check_log "kernel log: no signals, nothing forced" \
 	"$(log_disable "$CM"; log_done "$CM" unpatching)"
-lp_ok "stop the kthread" lp_write "$SPIN" stop
+lp_write_ok "stop the kthread" "$SPIN" stop
 lp_ok "remove $CM" lp_unload_disabled "$CM"
 
 # --- tasks asleep elsewhere do not hold anything up, nor notice ---
@@ -109,7 +109,7 @@ mkfifo "$tmp/fifo"
 exec 7<>"$tmp/fifo"
 lp_bg head -n 1 "$tmp/fifo" >"$tmp/head"
 head_pid=$LP_BG
-lp_bg sleep 5
+lp_bg sleep 8
 sleep_pid=$LP_BG
 lp_ok "load $CM while tasks sleep in read(2) and nanosleep(2)" lp_insmod "$CM"
 lp_ok "the patching transition completes" lp_wait_transition "$CM"
@@ -126,7 +126,7 @@ park
 lp_mark_log
 lp_ok "load $CM while a task sleeps in the old function" lp_insmod "$CM"
 lp_ok "the patching transition waits for that task" lp_holds 1 lp_in_transition "$CM"
-lp_ok "write 0 to enabled during the transition" lp_write "$LP_SYSFS/$CM/enabled" 0
+lp_write_ok "write 0 to enabled during the transition" "$LP_SYSFS/$CM/enabled" 0
 lp_ok "the reversed transition completes with the task still inside" \
 	lp_wait_transition "$CM"
 lp_ok "the reverted patch goes away" lp_wait_gone "$CM"
@@ -144,13 +144,13 @@ park
 lp_mark_log
 lp_ok "load $CM while a task sleeps in the old function" lp_insmod "$CM"
 lp_ok "the patching transition waits for that task" lp_holds 1 lp_in_transition "$CM"
-lp_ok "write 1 to force" lp_write "$LP_SYSFS/$CM/force" 1
+lp_write_ok "write 1 to force" "$LP_SYSFS/$CM/force" 1
 lp_ok "the forced transition completes with the task still inside" \
 	lp_wait_transition "$CM"
 lp_eq "the patch is enabled" 1 "$(lp_attr "$CM" enabled)"
-lp_check_log "kernel log of the forced transition" "$(log_enable "$CM"
-	echo "livepatch: forcing remaining tasks to the patched state"
-	log_done "$CM" patching)"
+lp_check_klp_line "a warning says the transition was forced" warn forc
+lp_check_log "kernel log of the forced transition, besides that warning" \
+	"$(log_enable "$CM"; log_done "$CM" patching)" "[Ff]orc(ing|ed) "
 release
 lp_eq "the forced task still ran the old function" "$ORIGINAL" "$LP_READ"
 lp_eq "callers get the new function" "$CM: patched" "$(busy)"
@@ -160,7 +160,7 @@ lp_ok "after a normal disable, $CM can be removed" lp_disable_unload "$CM"
 
 # --- forcing a held-up unpatching transition pins the module ---
 if lp_mod_loaded "$CF"; then
-	for i in $(seq 10); do
+	for i in $(seq 11); do
 		lp_skip "forced unpatching, step $i" "$CF is pinned by an earlier run"
 	done
 else
@@ -171,12 +171,12 @@ else
 	lp_write "$LP_SYSFS/$CF/enabled" 0
 	lp_ok "disabling waits for the task in the new function" \
 		lp_holds 1 lp_in_transition "$CF"
-	lp_ok "write 1 to force" lp_write "$LP_SYSFS/$CF/force" 1
+	lp_write_ok "write 1 to force" "$LP_SYSFS/$CF/force" 1
 	lp_ok "the forced transition completes and the patch goes away" \
 		lp_wait_gone "$CF"
-	lp_check_log "kernel log of the forced unpatching" "$(log_disable "$CF"
-		echo "livepatch: forcing remaining tasks to the patched state"
-		log_done "$CF" unpatching)"
+	lp_check_klp_line "a warning says the transition was forced" warn forc
+	lp_check_log "kernel log of the forced unpatching, besides that warning" \
+		"$(log_disable "$CF"; log_done "$CF" unpatching)" "[Ff]orc(ing|ed) "
 	release
 	lp_eq "the forced task still ran the new function" "$CF: patched" "$LP_READ"
 	lp_eq "callers get the old function" "$ORIGINAL" "$(busy)"
@@ -192,11 +192,13 @@ fi
 # storm: fork and exec short-lived processes until told to stop (or for
 # at most two minutes).
 storm() {
-	local end=$((SECONDS + 120))
+	local end=$((SECONDS + 120)) n=0
 	while [[ ! -e "$tmp/stop" ]] && ((SECONDS < end)); do
 		/bin/true || return 1
 		(:) || return 1
+		n=$((n + 2))
 	done
+	echo "$n" >"$tmp/storm.$BASHPID"
 }
 lp_bg storm
 storm1=$LP_BG
@@ -226,6 +228,10 @@ lp_ok "a second enable and disable during the storm" second_cycle
 touch "$tmp/stop"
 lp_ok "the first storm ran to its end without a failure" wait "$storm1"
 lp_ok "the second storm ran to its end without a failure" wait "$storm2"
+forks=$(($(cat "$tmp/storm.$storm1" 2>/dev/null || echo 0) +
+	 $(cat "$tmp/storm.$storm2" 2>/dev/null || echo 0)))
+lp_diag "the storms started $forks processes"
+lp_ok "the storms started hundreds of processes" test "$forks" -ge 200
 
 rm -rf "$tmp"
 lp_end

@@ -81,7 +81,7 @@ lp_not "force cannot be read" cat "$LP_SYSFS/$P/force"
 lp_write_err "force refuses 1 outside a transition with EINVAL" "$LP_SYSFS/$P/force" 1 \
 	"Invalid argument"
 lp_write_err "force refuses garbage with EINVAL" "$LP_SYSFS/$P/force" maybe "Invalid argument"
-lp_ok "force accepts 0 outside a transition, as a no-op" lp_write "$LP_SYSFS/$P/force" 0
+lp_write_ok "force accepts 0 outside a transition, as a no-op" "$LP_SYSFS/$P/force" 0
 check_live "the patch is unchanged after the writes to other files"
 
 # --- enabled: each spelling of false disables ---
@@ -120,7 +120,7 @@ lp_gate_close
 lp_park_reader "$out" || lp_bail "no reader parked at the busy gate"
 reader=$LP_BG
 lp_mark_log
-lp_ok "write 0 while a reader sleeps in the new function" lp_write "$LP_SYSFS/$CM/enabled" 0
+lp_write_ok "write 0 while a reader sleeps in the new function" "$LP_SYSFS/$CM/enabled" 0
 lp_ok "$CM stays in its unpatching transition" lp_holds 1 lp_in_transition "$CM"
 lp_eq "enabled reads 0 during the unpatching transition" 0 "$(lp_attr "$CM" enabled)"
 lp_write_err "enabled refuses 0 during the unpatching transition" \
@@ -129,7 +129,7 @@ lp_write_err "enabled refuses 'off' during the unpatching transition" \
 	"$LP_SYSFS/$CM/enabled" off "Invalid argument"
 lp_eq "still disabled and in transition" "0 1" \
 	"$(lp_attr "$CM" enabled) $(lp_attr "$CM" transition)"
-lp_ok "writing 'on' reverses the unpatching transition" lp_write "$LP_SYSFS/$CM/enabled" on
+lp_write_ok "writing 'on' reverses the unpatching transition" "$LP_SYSFS/$CM/enabled" on
 lp_ok "the reversed transition completes with the reader still inside" \
 	lp_wait_transition "$CM"
 lp_eq "enabled reads 1 after the reversal" 1 "$(lp_attr "$CM" enabled)"
@@ -145,7 +145,7 @@ lp_reader_result "$reader" "$out"
 lp_eq "the reader got the new function's output" "$CM: patched" "$LP_READ"
 rm -f "$out"
 
-lp_ok "disable $CM" lp_write "$LP_SYSFS/$CM/enabled" 0
+lp_write_ok "disable $CM" "$LP_SYSFS/$CM/enabled" 0
 lp_ok "$CM goes away" lp_wait_gone "$CM"
 lp_ok "remove $CM" lp_poll "$LP_TIMEOUT" lp_rmmod "$CM"
 

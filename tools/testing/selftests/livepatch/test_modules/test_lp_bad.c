@@ -2,8 +2,9 @@
 /*
  * Livepatch selftest: a patch with one defect, chosen at load time with
  * "defect=<name>" (see test_lp_bad_defects[]).  Most defects must make
- * klp_enable_patch(), and so the module load, fail; "none" and "sympos2"
- * are the valid controls.
+ * klp_enable_patch(), and so the module load, fail; "none", "sympos2" and
+ * "callbacks_only" are valid.  6.12 also accepts "empty_funcs" and
+ * "empty_objs", patches that change nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +31,22 @@ static int test_lp_bad_dup_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static const char *test_lp_bad_objname(struct klp_object *obj)
+{
+	return obj->name ? obj->name : "vmlinux";
+}
+
+static int test_lp_bad_pre_patch(struct klp_object *obj)
+{
+	pr_info("pre_patch callback for '%s'\n", test_lp_bad_objname(obj));
+	return 0;
+}
+
+static void test_lp_bad_post_unpatch(struct klp_object *obj)
+{
+	pr_info("post_unpatch callback for '%s'\n", test_lp_bad_objname(obj));
+}
+
 /* One longer than the core accepts; filled with 'x' at init. */
 static char test_lp_bad_long_sym[KSYM_NAME_LEN + 1];
 static char test_lp_bad_long_obj[MODULE_NAME_LEN + 1];
@@ -39,6 +56,7 @@ enum test_lp_bad_shape {
 	TEST_LP_ONE_FUNC,	/* objs = { obj, {} }, funcs = { func, {} } */
 	TEST_LP_NULL_FUNCS,	/* the object has a name but funcs == NULL */
 	TEST_LP_EMPTY_FUNCS,	/* funcs = { {} } */
+	TEST_LP_CALLBACKS_ONLY,	/* funcs = { {} }, with callbacks */
 	TEST_LP_NULL_OBJS,	/* patch->objs == NULL */
 	TEST_LP_EMPTY_OBJS,	/* objs = { {} } */
 };
@@ -84,6 +102,7 @@ static const struct test_lp_bad_defect test_lp_bad_defects[] = {
 	  test_lp_bad_dup_show, 0 },
 	{ "null_funcs", TEST_LP_NULL_FUNCS, "test_lp_target" },
 	{ "empty_funcs", TEST_LP_EMPTY_FUNCS, NULL },
+	{ "callbacks_only", TEST_LP_CALLBACKS_ONLY, NULL },
 	{ "null_objs", TEST_LP_NULL_OBJS },
 	{ "empty_objs", TEST_LP_EMPTY_OBJS },
 };
@@ -101,23 +120,27 @@ static void test_lp_bad_build(const struct test_lp_bad_defect *d)
 	struct klp_func *func = &test_lp_bad_funcs[0];
 
 	switch (d->shape) {
+	case TEST_LP_NULL_OBJS:
+		test_lp_bad_patch.objs = NULL;
+		return;
+	case TEST_LP_EMPTY_OBJS:
+		return;
 	case TEST_LP_ONE_FUNC:
 		func->old_name = d->old_name;
 		func->new_func = d->new_func;
 		func->old_sympos = d->old_sympos;
-		fallthrough;
-	case TEST_LP_EMPTY_FUNCS:
-		obj->funcs = test_lp_bad_funcs;
-		fallthrough;
+		break;
+	case TEST_LP_CALLBACKS_ONLY:
+		obj->callbacks.pre_patch = test_lp_bad_pre_patch;
+		obj->callbacks.post_unpatch = test_lp_bad_post_unpatch;
+		break;
 	case TEST_LP_NULL_FUNCS:
-		obj->name = d->objname;
-		break;
-	case TEST_LP_NULL_OBJS:
-		test_lp_bad_patch.objs = NULL;
-		break;
-	case TEST_LP_EMPTY_OBJS:
+	case TEST_LP_EMPTY_FUNCS:
 		break;
 	}
+	obj->name = d->objname;
+	if (d->shape != TEST_LP_NULL_FUNCS)
+		obj->funcs = test_lp_bad_funcs;
 }
 
 static const struct test_lp_bad_defect *test_lp_bad_find(const char *name)

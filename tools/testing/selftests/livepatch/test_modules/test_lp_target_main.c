@@ -7,6 +7,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -131,14 +132,23 @@ static struct test_lp_spin test_lp_spin = {
 	.step = test_lp_spin_step,
 };
 
+/*
+ * Busy until told to stop: never sleeps, only passes through cond_resched().
+ * It calls the patchable step about once per jiffy, not millions of times
+ * a second: under QEMU TCG a vCPU hammering a call site that ftrace is
+ * rewriting with text_poke_bp() can execute a stale int3 and oops.
+ */
 static int test_lp_spin_fn(void *data)
 {
 	struct test_lp_spin *spin = data;
+	unsigned long next;
 
 	while (!kthread_should_stop()) {
 		WRITE_ONCE(spin->version, spin->step(spin));
 		WRITE_ONCE(spin->loops, spin->loops + 1);
-		cond_resched();
+		next = jiffies + 1;
+		while (time_before_eq(jiffies, next) && !kthread_should_stop())
+			cond_resched();
 	}
 	return 0;
 }
