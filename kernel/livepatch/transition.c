@@ -28,6 +28,7 @@
 
 #include "core.h"
 #include "patch.h"
+#include "trace.h"
 #include "transition.h"
 
 #define KLP_MAX_STACK_ENTRIES	100
@@ -52,18 +53,6 @@ struct klp_range {
 	unsigned long start;
 	unsigned long end;
 	const char *name;
-};
-
-/**
- * struct klp_blocker - why a task could not switch
- * @why:	"running", "unreliable stack" or NULL
- * @func:	the function found on the stack, or NULL
- * @cpu:	the CPU a running task was on
- */
-struct klp_blocker {
-	const char *why;
-	const char *func;
-	int cpu;
 };
 
 /* The patch in transition and its target; written under klp_mutex. */
@@ -97,6 +86,8 @@ static unsigned int klp_nr_ranges;
 static atomic_t klp_pending_count = ATOMIC_INIT(0);
 
 /* Transition timing for back-off, signals and reports; klp_mutex. */
+static u64 klp_start_ns;
+static bool klp_was_forced;
 static unsigned long klp_start_jiffies;
 static unsigned long klp_rescan_delay;
 static unsigned long klp_next_report;
@@ -185,10 +176,14 @@ static void klp_note_switched(void)
  * Switch @task without checking it: the caller knows it cannot be
  * running any function of the transition, or an admin forced it.
  */
-static void klp_switch_now(struct task_struct *task)
+static void klp_switch_now(struct task_struct *task, int path)
 {
+	int target;
+
 	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
-		task->patch_state = READ_ONCE(klp_target_state);
+		target = READ_ONCE(klp_target_state);
+		task->patch_state = target;
+		trace_klp_task_switch(task, target, path);
 		klp_note_switched();
 	}
 }
@@ -269,10 +264,10 @@ static const char *klp_stack_hit(const unsigned long *entries, int nr)
 
 /*
  * Runs through task_call_func(): @task is current or cannot start running
- * until this returns, so its stack is stable and the switch cannot race
- * with the task switching itself.
+ * until this returns, so its stack is stable.  0 means no function of
+ * the transition is on it.
  */
-static int klp_check_and_switch(struct task_struct *task, void *arg)
+static int klp_check_task(struct task_struct *task, void *arg)
 {
 	unsigned long *entries = this_cpu_ptr(klp_stack_buf);
 	struct klp_blocker *b = arg;
@@ -291,12 +286,59 @@ static int klp_check_and_switch(struct task_struct *task, void *arg)
 		return nr;
 	}
 	b->func = klp_stack_hit(entries, nr);
-	if (b->func)
-		return -EADDRINUSE;
+	return b->func ? -EADDRINUSE : 0;
+}
 
+/* The same, and switch @task when it is clean; it cannot race with @task. */
+static int klp_check_and_switch(struct task_struct *task, void *arg)
+{
+	int ret = klp_check_task(task, arg);
+
+	if (ret)
+		return ret;
 	clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
 	task->patch_state = klp_target_state;
+	trace_klp_task_switch(task, klp_target_state,
+			      task == current ? KLP_SWITCH_SCHED :
+						KLP_SWITCH_STACK);
 	return 0;
+}
+
+/**
+ * klp_describe_task() - why is @task still pending?  Changes nothing.
+ * @task:	a task of the running transition
+ * @b:		filled in with the reason
+ *
+ * Context: klp_mutex held, which keeps the transition and its ranges.
+ * Return: 0 when @task has switched or would switch at the next rescan,
+ * otherwise the reason as a negative errno (see klp_check_task()).
+ */
+int klp_describe_task(struct task_struct *task, struct klp_blocker *b)
+{
+	klp_assert_locked();
+	if (!klp_patch_pending(task))
+		return 0;
+	if (!klp_have_reliable_stack()) {
+		b->why = "no reliable stack traces";
+		return -EOPNOTSUPP;
+	}
+	return task_call_func(task, klp_check_task, b);
+}
+
+/**
+ * klp_transition_info() - summary of the running transition
+ * @target:	set to the target state
+ * @start_ns:	set to the ktime_get_ns() value when it started
+ *
+ * Context: klp_mutex held.
+ * Return: the number of tasks the counter believes pending.
+ */
+int klp_transition_info(int *target, u64 *start_ns)
+{
+	klp_assert_locked();
+	*target = klp_target_state;
+	*start_ns = klp_start_ns;
+	return atomic_read(&klp_pending_count);
 }
 
 /*
@@ -357,7 +399,8 @@ void klp_update_patch_state(struct task_struct *task)
 	 * after the read of the flag; pairs with the smp_wmb() in
 	 * klp_reverse_transition().
 	 */
-	klp_switch_now(task);
+	klp_switch_now(task, is_idle_task(task) ? KLP_SWITCH_IDLE :
+						  KLP_SWITCH_USER);
 	preempt_enable_notrace();
 }
 
@@ -418,7 +461,7 @@ void klp_copy_process(struct task_struct *child)
  */
 static void klp_task_freed(void *data, struct task_struct *task)
 {
-	klp_switch_now(task);
+	klp_switch_now(task, KLP_SWITCH_REAPED);
 }
 
 /* Arm or disarm the hooks that only a running transition needs. */
@@ -541,10 +584,12 @@ void klp_start_transition(void)
 	if (WARN_ON_ONCE(klp_target_state == KLP_TRANSITION_IDLE))
 		return;
 
-	pr_debug("'%s': starting %s transition\n", klp_patch_name(),
-		 klp_state_name(klp_target_state));
+	pr_notice("'%s': starting %s transition\n", klp_patch_name(),
+		  klp_state_name(klp_target_state));
 
 	klp_build_ranges();
+	klp_start_ns = ktime_get_ns();
+	klp_was_forced = false;
 	klp_start_jiffies = jiffies;
 	klp_next_report = klp_start_jiffies +
 			  msecs_to_jiffies(KLP_REPORT_AFTER_MS);
@@ -562,6 +607,8 @@ void klp_start_transition(void)
 	klp_set_all_pending();
 
 	klp_arm_hooks(true);
+	trace_klp_transition_start(klp_patch_name(), klp_target_state,
+				   atomic_read(&klp_pending_count));
 }
 
 /*
@@ -627,7 +674,7 @@ static unsigned int klp_switch_tasks(void)
 			continue;
 		if (!cpu_online(cpu)) {
 			/* An offline CPU runs no kernel code at all. */
-			klp_switch_now(task);
+			klp_switch_now(task, KLP_SWITCH_IDLE);
 		} else if (klp_try_switch_task(task, &b)) {
 			atomic_dec(&klp_pending_count);
 		} else {
@@ -768,6 +815,8 @@ static void klp_complete_transition(void)
 	klp_run_post_callbacks(patch);
 	pr_notice("'%s': %s complete\n", klp_patch_name(),
 		  klp_state_name(klp_target_state));
+	trace_klp_transition_end(klp_patch_name(), klp_target_state,
+				 ktime_get_ns() - klp_start_ns, klp_was_forced);
 
 	klp_target_state = KLP_TRANSITION_IDLE;
 	klp_transition_patch = NULL;
@@ -889,12 +938,13 @@ void klp_force_transition(void)
 	pr_warn("'%s': forcing the %s transition; tasks may still run replaced code, and the module that holds it can no longer be removed\n",
 		klp_patch_name(), klp_state_name(klp_target_state));
 
+	klp_was_forced = true;
 	read_lock(&tasklist_lock);
 	for_each_process_thread(g, task)
-		klp_switch_now(task);
+		klp_switch_now(task, KLP_SWITCH_FORCE);
 	read_unlock(&tasklist_lock);
 	for_each_possible_cpu(cpu)
-		klp_switch_now(idle_task(cpu));
+		klp_switch_now(idle_task(cpu), KLP_SWITCH_FORCE);
 
 	if (klp_target_state == KLP_TRANSITION_UNPATCHED) {
 		klp_transition_patch->forced = true;
