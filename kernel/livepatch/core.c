@@ -23,6 +23,7 @@
 #include "core.h"
 #include "patch.h"
 #include "state.h"
+#include "trace.h"
 #include "transition.h"
 
 /*
@@ -104,15 +105,16 @@ static int klp_find_object_symbol(const char *objname, const char *name,
 		return 0;
 	}
 
+	/* The three messages keep the wording of 6.12, which tools match. */
 	*addr = 0;
 	if (!q.seen)
-		pr_err("symbol '%s' not found in '%s'\n", name, where);
+		pr_err("symbol '%s' not found in symbol table\n", name);
 	else if (!q.pos)
-		pr_err("symbol '%s' is ambiguous in '%s': set old_sympos to choose one of its occurrences\n",
+		pr_err("unresolvable ambiguity for symbol '%s' in object '%s'\n",
 		       name, where);
 	else
-		pr_err("symbol '%s' in '%s' has %lu occurrence(s), none at position %lu\n",
-		       name, where, q.seen, sympos);
+		pr_err("symbol position %lu for symbol '%s' in object '%s' not found\n",
+		       sympos, name, where);
 	return -EINVAL;
 }
 
@@ -1017,6 +1019,7 @@ static int __klp_disable_patch(struct klp_patch *patch)
 	if (klp_transition_patch)
 		return -EBUSY;
 
+	trace_klp_patch_disable(patch->mod->name);
 	klp_init_transition(patch, KLP_TRANSITION_UNPATCHED);
 	klp_for_each_object(patch, obj)
 		if (obj->patched)
@@ -1040,6 +1043,7 @@ static int __klp_enable_patch(struct klp_patch *patch)
 		return -EINVAL;
 
 	pr_notice("enabling patch '%s'\n", patch->mod->name);
+	trace_klp_patch_enable(patch->mod->name);
 	klp_init_transition(patch, KLP_TRANSITION_PATCHED);
 
 	klp_for_each_object(patch, obj) {
