@@ -2,7 +2,8 @@
 #
 # Job "test": every executable test-*.sh of our suite in /selftests/livepatch,
 # one result line each. Arguments: "conformance" to run upstream's suite
-# afterwards; "timeout=N" for the per-script limit (default 600 s).
+# afterwards; "timeout=N" for the per-script limit (default 600 s);
+# "only=GLOB" to run only the scripts matching GLOB.
 
 set -euo pipefail
 # shellcheck source=harness/initramfs/lib.sh
@@ -10,10 +11,12 @@ set -euo pipefail
 
 limit=600
 with_conformance=0
+only='test-*.sh'
 for a in "$@"; do
 	case "$a" in
 	conformance) with_conformance=1 ;;
 	timeout=*) limit=${a#timeout=} ;;
+	only=*) only=${a#only=} ;;
 	*) echo "test: unknown argument '$a'" ;;
 	esac
 done
@@ -21,7 +24,8 @@ done
 dir=/selftests/livepatch
 n=0
 if [[ -d "$dir" ]]; then
-	for t in "$dir"/test-*.sh; do
+	# shellcheck disable=SC2231 # $only is a glob on purpose
+	for t in "$dir"/$only; do
 		[[ -f "$t" && -x "$t" ]] || continue
 		run_script "selftests/${t##*/}" "$dir" "${t##*/}" "$limit"
 		n=$((n + 1))
