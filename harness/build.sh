@@ -35,21 +35,6 @@ PROTECT_ARTIFACTS=(--filter='P *.o' --filter='P *.ko' --filter='P *.mod' --filte
 		   --filter='P .*.cmd' --filter='P modules.order' --filter='P Module.symvers'
 		   --filter='P .*.d' --filter='P .tmp_*')
 
-# --- build/base: the pristine tree, unpacked once --------------------------
-
-ensure_base() {
-	[[ -f "$KLP_BASE/.klp-unpacked" ]] && return 0
-	local t0=$SECONDS
-	step "unpack $KLP_TARBALL into build/base (once)"
-	[[ -f "$KLP_TARBALL" ]] || die "$KLP_TARBALL not found; run harness/deps.sh"
-	rm -rf "$KLP_BASE" "$KLP_BASE.tmp"
-	mkdir -p "$KLP_BASE.tmp"
-	tar -xJf "$KLP_TARBALL" -C "$KLP_BASE.tmp" --strip-components=1
-	touch "$KLP_BASE.tmp/.klp-unpacked"
-	mv "$KLP_BASE.tmp" "$KLP_BASE"
-	info "unpacked in $(elapsed "$t0")"
-}
-
 # --- build/view-ours: our git files at our paths ---------------------------
 
 # Our files: tracked plus untracked-but-not-ignored, as in the work tree.
@@ -73,24 +58,8 @@ make_view() {
 
 # Replace upstream's LIVE PATCHING entry with MAINTAINERS.livepatch, if any.
 splice_maintainers() {
-	local frag="$KLP_ROOT/MAINTAINERS.livepatch" out="$SRC/.MAINTAINERS.new"
-	if [[ ! -f "$frag" ]]; then
-		cp "$KLP_BASE/MAINTAINERS" "$out"
-	else
-		awk -v frag="$frag" '
-			skip && /^$/ { skip = 0 }
-			skip { next }
-			$0 == "LIVE PATCHING" {
-				while ((getline l < frag) > 0) {
-					if (l == "") blanks++
-					else { for (; blanks; blanks--) print ""; print l }
-				}
-				skip = 1; found = 1; next
-			}
-			{ print }
-			END { if (!found) exit 3 }
-		' "$KLP_BASE/MAINTAINERS" >"$out" || die "no LIVE PATCHING section in MAINTAINERS"
-	fi
+	local out="$SRC/.MAINTAINERS.new"
+	maintainers_spliced "$KLP_BASE/MAINTAINERS" >"$out" || die "no LIVE PATCHING section in MAINTAINERS"
 	if cmp -s "$out" "$SRC/MAINTAINERS"; then
 		rm -f "$out"
 	else

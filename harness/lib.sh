@@ -87,3 +87,41 @@ with_build_lock() {
 
 # elapsed START: seconds since START (from $SECONDS).
 elapsed() { printf '%ss' "$((SECONDS - $1))"; }
+
+# ensure_base: unpack $KLP_TARBALL into build/base, once.
+ensure_base() {
+	[[ -f "$KLP_BASE/.klp-unpacked" ]] && return 0
+	local t0=$SECONDS
+	step "unpack $KLP_TARBALL into build/base (once)"
+	[[ -f "$KLP_TARBALL" ]] || die "$KLP_TARBALL not found; run harness/deps.sh"
+	rm -rf "$KLP_BASE" "$KLP_BASE.tmp"
+	mkdir -p "$KLP_BASE.tmp"
+	tar -xJf "$KLP_TARBALL" -C "$KLP_BASE.tmp" --strip-components=1
+	touch "$KLP_BASE.tmp/.klp-unpacked"
+	mv "$KLP_BASE.tmp" "$KLP_BASE"
+	info "unpacked in $(elapsed "$t0")"
+}
+
+# maintainers_spliced FILE: print MAINTAINERS file FILE with its LIVE
+# PATCHING entry replaced by MAINTAINERS.livepatch (FILE as is when there
+# is no MAINTAINERS.livepatch). Returns 3 if FILE has no such entry.
+maintainers_spliced() {
+	local frag="$KLP_ROOT/MAINTAINERS.livepatch"
+	if [[ ! -f "$frag" ]]; then
+		cat "$1"
+		return
+	fi
+	awk -v frag="$frag" '
+		skip && /^$/ { skip = 0 }
+		skip { next }
+		$0 == "LIVE PATCHING" {
+			while ((getline l < frag) > 0) {
+				if (l == "") blanks++
+				else { for (; blanks; blanks--) print ""; print l }
+			}
+			skip = 1; found = 1; next
+		}
+		{ print }
+		END { if (!found) exit 3 }
+	' "$1"
+}
