@@ -107,6 +107,10 @@ install -m 755 "$KLP_HARNESS/initramfs/init" "$ROOT/init"
 printf 'root:x:0:0:root:/root:/bin/bash\n' >"$ROOT/etc/passwd"
 printf 'root:x:0:\n' >"$ROOT/etc/group"
 printf 'klp-vm\n' >"$ROOT/etc/hostname"
+cat >"$ROOT/etc/profile" <<'PROFILE'
+export PATH=/usr/local/bin:/usr/bin:/usr/sbin
+PS1='klp-vm:\w# '
+PROFILE
 printf '%s %s\n' "$FLAVOUR" "$VARIANT" >"$ROOT/etc/klp-flavour"
 
 step "initramfs $TAG: shared libraries"

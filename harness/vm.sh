@@ -69,9 +69,11 @@ if [[ "$JOB" == shell ]]; then
 fi
 
 info "time limit ${LIMIT}s"
+# --foreground keeps qemu in our process group, so that Ctrl-C or a kill of
+# the caller's group stops it too.
 T0=$SECONDS
 set +e
-timeout -k 10 "$LIMIT" "${QEMU[@]}" -display none -monitor none -serial stdio </dev/null 2>&1 | tee "$LOG"
+timeout --foreground -k 10 "$LIMIT" "${QEMU[@]}" -display none -monitor none -serial stdio </dev/null 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
 info "qemu exited with $rc after $(elapsed "$T0")"
@@ -95,6 +97,15 @@ if [[ -z "$end" ]]; then
 	status=2
 elif [[ "$end" != '@@KLP-JOB-END rc=0' ]]; then
 	printf 'ERROR: job %s ended with %s\n' "$JOB" "${end#@@KLP-JOB-END }"
+	((status)) || status=1
+fi
+
+npass=$(grep -a -c '^@@KLP-RESULT [^ ]* PASS' "$LOG" || true)
+nfail=$(grep -a -c '^@@KLP-RESULT [^ ]* FAIL' "$LOG" || true)
+nskip=$(grep -a -c '^@@KLP-RESULT [^ ]* SKIP' "$LOG" || true)
+info "job results: $npass pass, $nfail fail, $nskip skip"
+if ((nfail)); then
+	grep -a '^@@KLP-RESULT [^ ]* FAIL' "$LOG" | sed 's/^@@KLP-RESULT /    /'
 	((status)) || status=1
 fi
 
