@@ -935,8 +935,13 @@ void klp_force_transition(void)
 	unsigned int cpu;
 
 	klp_assert_locked();
-	pr_warn("'%s': forcing the %s transition; tasks may still run replaced code, and the module that holds it can no longer be removed\n",
-		klp_patch_name(), klp_state_name(klp_target_state));
+	pr_warn("'%s': forcing the %s transition; tasks still in replaced code keep running it%s\n",
+		klp_patch_name(), klp_state_name(klp_target_state),
+		klp_target_state == KLP_TRANSITION_UNPATCHED ?
+		", so this module can no longer be removed" :
+		klp_transition_patch->replace ?
+		", so the modules of the replaced patches can no longer be removed" :
+		"");
 
 	klp_was_forced = true;
 	read_lock(&tasklist_lock);
