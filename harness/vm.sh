@@ -9,7 +9,7 @@
 # Every job but "shell" runs under a time limit, and its log is scanned for
 # kernel splats afterwards.
 #
-# Environment: KLP_VM_TIMEOUT (s, default 900; 2700 for debug),
+# Environment: KLP_VM_TIMEOUT (s, default 900; 7200 for debug),
 # KLP_VM_LOG (log path), KLP_APPEND (extra kernel parameters),
 # KLP_VARIANT=debug (same as the -debug suffix).
 #
@@ -41,7 +41,7 @@ MEM=2G
 LIMIT="${KLP_VM_TIMEOUT:-900}"
 if [[ "$VARIANT" == debug ]]; then
 	MEM=4G
-	LIMIT="${KLP_VM_TIMEOUT:-2700}"
+	LIMIT="${KLP_VM_TIMEOUT:-7200}"
 fi
 
 mkdir -p "$KLP_LOGS"
