@@ -37,16 +37,6 @@ PROTECT_ARTIFACTS=(--filter='P *.o' --filter='P *.ko' --filter='P *.mod' --filte
 
 # --- build/view-ours: our git files at our paths ---------------------------
 
-# Our files: tracked plus untracked-but-not-ignored, as in the work tree.
-our_files() {
-	local f
-	git -C "$KLP_ROOT" ls-files -z --cached --others --exclude-standard -- \
-		"${KLP_OUR_DIRS[@]}" "${KLP_OUR_FILES[@]}" |
-	while IFS= read -r -d '' f; do
-		[[ -f "$KLP_ROOT/$f" ]] && printf '%s\0' "$f"
-	done
-}
-
 make_view() {
 	rm -rf "$VIEW"
 	mkdir -p "$VIEW"

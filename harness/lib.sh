@@ -88,6 +88,17 @@ with_build_lock() {
 # elapsed START: seconds since START (from $SECONDS).
 elapsed() { printf '%ss' "$((SECONDS - $1))"; }
 
+# our_files: our files, NUL-separated: tracked plus untracked-but-not-
+# ignored, as in the work tree (what build.sh overlays on build/base).
+our_files() {
+	local f
+	git -C "$KLP_ROOT" ls-files -z --cached --others --exclude-standard -- \
+		"${KLP_OUR_DIRS[@]}" "${KLP_OUR_FILES[@]}" |
+	while IFS= read -r -d '' f; do
+		[[ -f "$KLP_ROOT/$f" ]] && printf '%s\0' "$f"
+	done
+}
+
 # ensure_base: unpack $KLP_TARBALL into build/base, once.
 ensure_base() {
 	[[ -f "$KLP_BASE/.klp-unpacked" ]] && return 0
