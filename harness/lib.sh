@@ -99,6 +99,33 @@ our_files() {
 	done
 }
 
+# src_ours_stale: print the first of our files whose copy in build/src-ours
+# differs from the work tree; false when build/src-ours is in sync.
+src_ours_stale() {
+	local src f
+	src=$(srcdir ours)
+	while IFS= read -r -d '' f; do
+		if ! cmp -s "$KLP_ROOT/$f" "$src/$f"; then
+			printf '%s\n' "$f"
+			return 0
+		fi
+	done < <(our_files)
+	return 1
+}
+
+# checkpatch_cwd: a directory to run checkpatch.pl in. It writes a cache
+# (.checkpatch-camelcase.*) into its working directory, which must be
+# neither the work tree nor build/base; the links make the repo-relative
+# paths of our files valid there.
+checkpatch_cwd() {
+	local d="$KLP_BUILD/checkpatch" top
+	mkdir -p "$d"
+	for top in kernel include arch samples tools Documentation; do
+		[[ -L "$d/$top" ]] || ln -sfn "$KLP_ROOT/$top" "$d/$top"
+	done
+	printf '%s\n' "$d"
+}
+
 # ensure_base: unpack $KLP_TARBALL into build/base, once.
 ensure_base() {
 	[[ -f "$KLP_BASE/.klp-unpacked" ]] && return 0
