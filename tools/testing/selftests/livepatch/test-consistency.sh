@@ -190,9 +190,9 @@ fi
 
 # --- a fork storm during both transitions ---
 # storm: fork and exec short-lived processes until told to stop (or for
-# at most two minutes).
+# at most five minutes).
 storm() {
-	local end=$((SECONDS + 120)) n=0
+	local end=$((SECONDS + 300)) n=0
 	while [[ ! -e "$tmp/stop" ]] && ((SECONDS < end)); do
 		/bin/true || return 1
 		(:) || return 1
@@ -225,13 +225,13 @@ second_cycle() {
 		[[ "$(busy)" == "$ORIGINAL" ]]
 }
 lp_ok "a second enable and disable during the storm" second_cycle
+lp_ok "the storms went on until then" kill -0 "$storm1" "$storm2"
 touch "$tmp/stop"
 lp_ok "the first storm ran to its end without a failure" wait "$storm1"
 lp_ok "the second storm ran to its end without a failure" wait "$storm2"
 forks=$(($(cat "$tmp/storm.$storm1" 2>/dev/null || echo 0) +
 	 $(cat "$tmp/storm.$storm2" 2>/dev/null || echo 0)))
 lp_diag "the storms started $forks processes"
-lp_ok "the storms started hundreds of processes" test "$forks" -ge 200
 
 rm -rf "$tmp"
 lp_end
