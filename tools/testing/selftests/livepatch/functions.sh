@@ -204,7 +204,7 @@ lp_cleanup() {
 	while read -r m; do
 		[[ -n "$m" ]] || continue
 		if ! rmmod "$m" >/dev/null 2>&1; then
-			lp_diag "cleanup: cannot remove $m (refcnt $(cat "/sys/module/$m/refcnt" 2>/dev/null))"
+			lp_diag "cleanup: cannot remove $m (refcnt $(lp_mod_refcnt "$m"))"
 		fi
 	done < <(lp_loaded_test_mods)
 	if ((LP_DYNDBG_SET)); then
@@ -399,7 +399,9 @@ lp_log_leveled() {
 		dmesg -x | sed -e 's/^[a-z]* *:\([a-z]*\) *: *\[[^]]*\] \{0,1\}/\1 /'
 	else
 		dmesg | sed -e 's/^\[[^]]*\] \{0,1\}/? /'
-	fi | awk -v mark="$LP_MARK" 'seen { print } substr($0, index($0, " ") + 1) == mark { seen = 1 }'
+	fi | awk -v mark="$LP_MARK" '
+		seen { print }
+		substr($0, index($0, " ") + 1) == mark { seen = 1 }'
 }
 
 # lp_log: kernel log lines since the last lp_mark_log, without timestamps.
