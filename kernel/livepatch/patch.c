@@ -15,7 +15,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
-#if __has_include(<asm/livepatch.h>)
+#ifdef CONFIG_X86
 #include <asm/livepatch.h>
 #endif
 
