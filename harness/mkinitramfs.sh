@@ -27,7 +27,7 @@ RELEASE=$(cat "$STAGE/release")
 HOST_TOOLS=(
 	bash
 	insmod rmmod modprobe modinfo lsmod depmod
-	dmesg taskset
+	dmesg taskset setpriv
 	sysctl ps pgrep pkill
 	grep sed awk diff find xargs getconf
 )
