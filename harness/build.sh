@@ -9,6 +9,10 @@
 # Out-of-tree into build/obj-<flavour>[-debug]; results staged for the
 # initramfs in build/stage-<flavour>[-debug]. Incremental on re-runs.
 
+# Read the whole script before running any of it: it may be edited while
+# it runs (a shared work tree), and bash reads scripts as it goes.
+# shellcheck disable=SC2317 # functions run indirectly, e.g. under the lock
+{
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -158,7 +162,7 @@ run_logged() {
 		"$@" >>"$BUILD_LOG" 2>&1 &
 		local pid=$!
 		tail -n0 -F --pid="$pid" "$BUILD_LOG" 2>/dev/null |
-			grep --line-buffered -iE '(warning|error)[: ]|^make.*\*\*\*|undefined' | sed 's/^/    /'
+			grep --line-buffered -iE '(warning|error)[: ]|^make.*\*\*\*|undefined|No such file' | sed 's/^/    /'
 		wait "$pid"; rc=$?
 	fi
 	set -e
@@ -254,3 +258,5 @@ if [[ -s "$STAGE/failed-suites" ]]; then
 	exit 3
 fi
 step "build $TAG done in $(elapsed "$T0"): ${STAGE#"$KLP_ROOT"/}/bzImage"
+exit
+}

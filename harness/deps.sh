@@ -4,6 +4,10 @@
 # Install what the harness needs on a Debian 12 machine, only when missing.
 # Prints which package failed, if any, and exits non-zero then.
 
+# Read the whole script before running any of it: it may be edited while
+# it runs (a shared work tree), and bash reads scripts as it goes.
+# shellcheck disable=SC2317 # functions run indirectly, e.g. under the lock
+{
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -50,3 +54,5 @@ if ((${#failed[@]})); then
 fi
 [[ -f "$KLP_TARBALL" ]] || die "deps: $KLP_TARBALL missing after installing linux-source-6.12"
 step "deps: done"
+exit
+}

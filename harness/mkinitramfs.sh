@@ -8,6 +8,10 @@
 # sysctl and friends (the selftests compare their exact messages), the
 # kernel's modules, both selftest suites and the jobs in harness/initramfs/.
 
+# Read the whole script before running any of it: it may be edited while
+# it runs (a shared work tree), and bash reads scripts as it goes.
+# shellcheck disable=SC2317 # functions run indirectly, e.g. under the lock
+{
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -134,3 +138,5 @@ step "initramfs $TAG: pack ${OUT#"$KLP_ROOT"/}"
 	cpio --null -o -H newc --owner=0:0 --quiet) >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 info "$(du -h "$OUT" | cut -f1) in $(elapsed "$T0")"
+exit
+}

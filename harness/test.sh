@@ -12,6 +12,10 @@
 # including a build failure, a VM timeout, a job that never finished or a
 # kernel splat in the log (reported as the test "kernel-log/<job>").
 
+# Read the whole script before running any of it: it may be edited while
+# it runs (a shared work tree), and bash reads scripts as it goes.
+# shellcheck disable=SC2317 # functions run indirectly, e.g. under the lock
+{
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -147,3 +151,5 @@ if [[ "$SUITE" != selftests ]]; then
 fi
 
 summary
+exit
+}

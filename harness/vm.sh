@@ -16,6 +16,10 @@
 # Exit: 0 job ended with rc=0 and a clean log; 1 job failed or log has a
 # splat; 2 the VM timed out or the job never reached its end marker.
 
+# Read the whole script before running any of it: it may be edited while
+# it runs (a shared work tree), and bash reads scripts as it goes.
+# shellcheck disable=SC2317 # functions run indirectly, e.g. under the lock
+{
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -129,3 +133,4 @@ else
 	step "vm: job $JOB FAILED (status $status, log: ${LOG#"$KLP_ROOT"/})"
 fi
 exit "$status"
+}
