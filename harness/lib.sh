@@ -31,6 +31,8 @@ KLP_OUR_FILES=(
 	arch/x86/include/asm/livepatch.h
 	Documentation/ABI/testing/sysfs-kernel-livepatch
 )
+# Prefixes of our files that the kernel build compiles (W=1, sparse).
+KLP_OUR_CODE=(kernel/livepatch/ samples/livepatch/ include/linux/livepatch arch/x86/include/asm/livepatch.h)
 
 step() { printf '==> %s\n' "$*"; }
 info() { printf '    %s\n' "$*"; }
@@ -99,12 +101,18 @@ our_files() {
 	done
 }
 
-# src_ours_stale: print the first of our files whose copy in build/src-ours
-# differs from the work tree; false when build/src-ours is in sync.
+# src_ours_stale [PREFIX...]: print the first of our files (starting with
+# one of the PREFIXes, if any) whose copy in build/src-ours differs from
+# the work tree; false when build/src-ours is in sync.
 src_ours_stale() {
-	local src f
+	local src f p match
 	src=$(srcdir ours)
 	while IFS= read -r -d '' f; do
+		match=$(($# == 0))
+		for p in "$@"; do
+			[[ "$f" == "$p"* ]] && match=1
+		done
+		((match)) || continue
 		if ! cmp -s "$KLP_ROOT/$f" "$src/$f"; then
 			printf '%s\n' "$f"
 			return 0
