@@ -7,8 +7,9 @@
 # one line: vmlinux, the target modules test_lp_cb_mod_a and _b, which log
 # their own init and exit, and test_lp_target, whose busy gate holds a
 # transition up.  test_lp_cb_repl replaces it atomically, carrying only
-# the vmlinux and test_lp_cb_mod_a objects.  Every phase compares the
-# whole kernel log of the core and of these modules, in order.
+# the vmlinux and test_lp_cb_mod_a objects (or, with replace=0, stacks on
+# it).  Every phase compares the whole kernel log of the core and of these
+# modules, in order.
 
 # shellcheck source=functions.sh
 . "$(dirname "$0")/functions.sh"
@@ -20,7 +21,7 @@ B=test_lp_cb_mod_b
 T=test_lp_target
 EDOM="Numerical argument out of domain"
 
-lp_begin 114 "$A" "$B" "$P" "$R" "$T"
+lp_begin 132 "$A" "$B" "$P" "$R" "$T"
 
 tmp=$(mktemp -d)
 out=$tmp/reader
@@ -451,10 +452,79 @@ cb_check_log "disable $R: its unpatch callbacks for its two objects" \
 	complete "$R" unpatching)"
 lp_eq "/proc/cmdline is the original" "$cmdline" "$(lp_read /proc/cmdline)"
 lp_ok "remove $R" lp_unload_disabled "$R"
+
+# --- 9. two patches on one module: the order between them ---------------------------
+
+unload_all "$B"
+enable_settled "$P"
+enable_settled "$R" replace=0
+lp_eq "$R, loaded with replace=0, leaves $P enabled below it" 1 "$(lp_attr "$P" enabled)"
+lp_eq "$A runs the top patch's probe" "$R" "$(probe "$A")"
+
+lp_mark_log
+lp_ok "remove $A under both patches" lp_rmmod "$A"
+cb_check_log "$A going: each patch reverts it in turn, in the order they were enabled" \
+	"$(echo "$A: exit"
+	cbs "$P" pre_unpatch "$A [going]"
+	echo "livepatch: reverting patch '$P' on unloading module '$A'"
+	cbs "$P" post_unpatch "$A [going]"
+	cbs "$R" pre_unpatch "$A [going]"
+	echo "livepatch: reverting patch '$R' on unloading module '$A'"
+	cbs "$R" post_unpatch "$A [going]")"
+
+lp_mark_log
+lp_ok "load $A under both patches" lp_insmod "$A"
+cb_check_log "$A coming: each patch applies itself in turn, in the same order, before init" \
+	"$(echo "livepatch: applying patch '$P' to loading module '$A'"
+	cbs "$P" pre_patch "$A [coming]"
+	cbs "$P" post_patch "$A [coming]"
+	echo "livepatch: applying patch '$R' to loading module '$A'"
+	cbs "$R" pre_patch "$A [coming]"
+	cbs "$R" post_patch "$A [coming]"
+	echo "$A: init")"
+lp_eq "$A's init already ran the top patch's probe" "$R" "$(probe_at_init "$A")"
+
+unload_all "$A"
+lp_write_ok "make $R's pre_patch fail for $A" "/sys/module/$R/parameters/fail_pre_patch" "$A"
+lp_mark_log
+if lp_insmod "$A"; then
+	lp_fail "the second patch refuses $A" "insmod succeeded"
+else
+	lp_match "the second patch refuses $A with its callback's errno" "$EDOM" "$LP_OUT"
+fi
+cb_check_log "the first patch, already applied to $A, is reverted with its callbacks" \
+	"$(echo "livepatch: applying patch '$P' to loading module '$A'"
+	cbs "$P" pre_patch "$A [coming]"
+	cbs "$P" post_patch "$A [coming]"
+	echo "livepatch: applying patch '$R' to loading module '$A'"
+	echo "$R: pre_patch $A [coming] -> -33"
+	echo "livepatch: pre-patch callback failed for object '$A'"
+	echo "livepatch: patch '$R' failed for module '$A', refusing to load module '$A'"
+	cbs "$P" pre_unpatch "$A [coming]"
+	echo "livepatch: reverting patch '$P' on unloading module '$A'"
+	cbs "$P" post_unpatch "$A [coming]")"
+lp_not "$A is not loaded" lp_mod_loaded "$A"
+lp_eq "both patches stay enabled" "1 1" "$(lp_attr "$P" enabled) $(lp_attr "$R" enabled)"
+lp_eq "$P/$A/patched and $R/$A/patched read 0" "0 0" \
+	"$(lp_attr "$P" "$A/patched") $(lp_attr "$R" "$A/patched")"
+
+lp_write_ok "let $R's pre_patch succeed again" "/sys/module/$R/parameters/fail_pre_patch" ""
+load_quiet "$A"
+lp_mark_log
+lp_ok "disable and remove $R" lp_disable_unload "$R"
+cb_check_log "disabling the top patch runs only its own callbacks" \
+	"$(disabling "$R"
+	cbs "$R" pre_unpatch vmlinux "$A [live]"
+	starting "$R" unpatching
+	completing "$R" unpatching
+	cbs "$R" post_unpatch vmlinux "$A [live]"
+	complete "$R" unpatching)"
+lp_eq "$A runs $P's probe again" "$P" "$(probe "$A")"
+lp_ok "disable and remove $P" lp_disable_unload "$P"
+
 lp_mark_log
 unload_all "$A" "$B"
-cb_check_log "targets removed last: only their exit lines" \
-	"$(printf '%s\n' "$A: exit" "$B: exit")"
+cb_check_log "the target removed last: only its exit line" "$A: exit"
 lp_not "none of this script's modules is left" \
 	grep -Eq "^(test_lp_cb_[a-z_]+|$T) " /proc/modules
 
