@@ -239,17 +239,20 @@ int klp_apply_section_relocs(struct module *pmod, Elf_Shdr *sechdrs,
 					symindex, secindex, objname, true);
 }
 
+/*
+ * Apply or clear the klp relocation sections of @patch's module that
+ * target @obj, sections [1, @end) of its ELF copy.  Return: 0 or the
+ * first error; an apply stops at the section that failed.
+ */
 static int klp_write_object_relocs(struct klp_patch *patch,
-				   struct klp_object *obj, bool apply)
+				   struct klp_object *obj, unsigned int end,
+				   bool apply, unsigned int *stop)
 {
 	struct klp_modinfo *info = patch->mod->klp_info;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
-	if (WARN_ON_ONCE(!info))
-		return -EINVAL;
-
-	for (i = 1; i < info->hdr.e_shnum; i++) {
+	for (i = 1; i < end; i++) {
 		if (!(info->sechdrs[i].sh_flags & SHF_RELA_LIVEPATCH))
 			continue;
 		ret = klp_write_section_relocs(patch->mod, info->sechdrs,
@@ -258,25 +261,41 @@ static int klp_write_object_relocs(struct klp_patch *patch,
 					       info->symndx, i, obj->name,
 					       apply);
 		if (ret)
-			return ret;
+			break;
 	}
-	return 0;
+	if (stop)
+		*stop = i;
+	return ret;
 }
 
 static void klp_clear_object_relocs(struct klp_patch *patch,
 				    struct klp_object *obj)
 {
-	klp_write_object_relocs(patch, obj, false);
+	if (!WARN_ON_ONCE(!patch->mod->klp_info))
+		klp_write_object_relocs(patch, obj,
+					patch->mod->klp_info->hdr.e_shnum,
+					false, NULL);
 }
 
 static int klp_apply_object_relocs(struct klp_patch *patch,
 				   struct klp_object *obj)
 {
-	int ret = klp_write_object_relocs(patch, obj, true);
+	unsigned int failed;
+	int ret;
 
-	/* Leave no section half written when a later one fails. */
+	if (WARN_ON_ONCE(!patch->mod->klp_info))
+		return -EINVAL;
+
+	ret = klp_write_object_relocs(patch, obj,
+				      patch->mod->klp_info->hdr.e_shnum,
+				      true, &failed);
+	/*
+	 * Undo the sections written before the one that failed, and only
+	 * those: a section that failed resolving wrote nothing, and later
+	 * ones were never reached.
+	 */
 	if (ret)
-		klp_clear_object_relocs(patch, obj);
+		klp_write_object_relocs(patch, obj, failed, false, NULL);
 	return ret;
 }
 
