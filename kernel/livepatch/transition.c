@@ -33,8 +33,14 @@
 
 #define KLP_MAX_STACK_ENTRIES	100
 
-/* First fallback rescan, and the ceiling of its doubling back-off. */
-#define KLP_RESCAN_MIN_MS	20
+/*
+ * First fallback rescan, and the ceiling of its doubling back-off.  The
+ * first rescans come quickly because a kthread that was running during
+ * the first scan and then went to sleep has no event of its own: only a
+ * stack check switches it.  A rescan skips every task already switched,
+ * so it costs little.
+ */
+#define KLP_RESCAN_MIN_MS	1
 #define KLP_RESCAN_MAX_MS	1000
 /* Stragglers get a fake signal (or a wake-up) once this much has passed. */
 #define KLP_SIGNAL_AFTER_MS	500
