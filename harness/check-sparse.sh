@@ -4,10 +4,11 @@
 # check-sparse.sh [ours|pristine] [normal|debug]
 #
 # sparse (make C=2) on the core (kernel/livepatch/) and the samples
-# (samples/livepatch/), in the tree and configuration that build.sh built
-# (build/src-ours, build/obj-ours[-debug]). C=2 checks every file, built
-# or not; objects are only rebuilt if out of date, as the next build would.
-# Fails on any sparse warning or error in those directories or in our
+# (samples/livepatch/) in the tree and configuration build.sh last built
+# (build/src-ours, build/obj-ours[-debug]: what test.sh boots, even if
+# the work tree has changed since). C=2 checks every file, built or not;
+# objects are only rebuilt if out of date, as the next build would. Fails
+# on any sparse warning or error located in those directories or in our
 # headers. Under the build lock. Picked up by test.sh; exits 4 (skipped)
 # for the pristine flavour.
 
@@ -29,9 +30,9 @@ OURS_RE='^(\.\./)*(kernel/livepatch/|samples/livepatch/|include/linux/livepatch|
 
 locked_sparse() {
 	local f out ours others
+	# What was built is what is checked (and what test.sh boots).
 	if f=$(src_ours_stale "${KLP_OUR_CODE[@]}"); then
-		printf 'FAIL build/src-ours is older than the work tree (%s): run make build (make check does)\n' "$f"
-		return 1
+		info "note: checking build/src-ours as last built; the work tree has changed since ($f)"
 	fi
 	[[ -f "$OBJ/vmlinux" ]] || { printf 'FAIL %s is not built: run make build\n' "$OBJ"; return 1; }
 	step "make C=2 (sparse $(sparse --version)): ${DIRS[*]} (O=${OBJ#"$KLP_ROOT"/})"

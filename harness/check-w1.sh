@@ -4,12 +4,13 @@
 # check-w1.sh [ours|pristine] [normal|debug]
 #
 # Compiles the core (kernel/livepatch/) and the samples (samples/livepatch/)
-# with W=1, in the tree and configuration that build.sh built
-# (build/src-ours, build/obj-ours[-debug]), and fails on any compiler
-# warning. Each .c file that the last build compiled is compiled again to
-# assembly (make DIR/FILE.s), so every warning shows on every run while the
-# objects of the kernel build stay as they are. Under the build lock.
-# Picked up by test.sh; exits 4 (skipped) for the pristine flavour.
+# with W=1 in the tree and configuration build.sh last built
+# (build/src-ours, build/obj-ours[-debug]: what test.sh boots, even if
+# the work tree has changed since), and fails on any compiler warning.
+# Each .c file that the last build compiled is compiled again to assembly
+# (make DIR/FILE.s), so every warning shows on every run while the objects
+# of the kernel build stay as they are. Under the build lock. Picked up
+# by test.sh; exits 4 (skipped) for the pristine flavour.
 
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,9 +40,9 @@ kbuild_targets() {
 
 locked_w1() {
 	local f targets out
+	# What was built is what is checked (and what test.sh boots).
 	if f=$(src_ours_stale "${KLP_OUR_CODE[@]}"); then
-		printf 'FAIL build/src-ours is older than the work tree (%s): run make build (make check does)\n' "$f"
-		return 1
+		info "note: checking build/src-ours as last built; the work tree has changed since ($f)"
 	fi
 	[[ -f "$OBJ/vmlinux" ]] || { printf 'FAIL %s is not built: run make build\n' "$OBJ"; return 1; }
 	mapfile -t targets < <(kbuild_targets s)
