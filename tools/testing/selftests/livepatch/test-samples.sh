@@ -26,8 +26,18 @@ ALL_SAMPLES=("$SAMPLE" "$CB" "$CB_MOD" "$CB_BUSY" "$SH_MOD" "$FIX1" "$FIX2")
 BUSY_SECS=8
 KMEMLEAK=/sys/kernel/debug/kmemleak
 
+# sample_file MOD: the installed file of sample module MOD, which may be
+# compressed; false if there is none.
+sample_file() {
+	local f
+	for f in "$SAMPLES/${1//_/-}".ko{,.xz,.zst,.gz}; do
+		[[ -f "$f" ]] && printf '%s\n' "$f" && return 0
+	done
+	return 1
+}
+
 for m in "${ALL_SAMPLES[@]}"; do
-	[[ -f "$SAMPLES/${m//_/-}.ko" ]] || lp_skip_all "no sample ${m//_/-}.ko in $SAMPLES"
+	sample_file "$m" >/dev/null || lp_skip_all "no sample ${m//_/-}.ko in $SAMPLES"
 done
 
 # The shadow variable part depends on the kernel, see shadow_story_*().
@@ -69,7 +79,7 @@ cmdline=$(cat /proc/cmdline)
 load() {
 	local m="$1"
 	shift
-	lp_run insmod "$SAMPLES/${m//_/-}.ko" "$@"
+	lp_run insmod "$(sample_file "$m")" "$@"
 }
 
 # smp_log: the kernel log since the mark, only the lines of the core and
