@@ -174,7 +174,11 @@ static void klp_cond_resched_arm(bool on)
  */
 static void klp_note_switched(void)
 {
-	if (atomic_dec_return(&klp_pending_count) <= 0)
+	/*
+	 * Exactly zero: a count that went wrong low must not turn every
+	 * later switch into a rescan; the fallback rescan covers it.
+	 */
+	if (atomic_dec_return(&klp_pending_count) == 0)
 		mod_delayed_work(system_wq, &klp_transition_work, 0);
 }
 
@@ -295,19 +299,27 @@ static int klp_check_task(struct task_struct *task, void *arg)
 	return b->func ? -EADDRINUSE : 0;
 }
 
-/* The same, and switch @task when it is clean; it cannot race with @task. */
+/*
+ * The same, and switch @task when it is clean.  Return: 1 when this call
+ * switched @task, 0 when it had switched already, or why it cannot.
+ */
 static int klp_check_and_switch(struct task_struct *task, void *arg)
 {
-	int ret = klp_check_task(task, arg);
+	int ret;
 
+	if (!klp_patch_pending(task))
+		return 0;
+	ret = klp_check_task(task, arg);
 	if (ret)
 		return ret;
-	clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
+	/* Only this caller's switch is counted: test and clear. */
+	if (!test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING))
+		return 0;
 	task->patch_state = klp_target_state;
 	trace_klp_task_switch(task, klp_target_state,
 			      task == current ? KLP_SWITCH_SCHED :
 						KLP_SWITCH_STACK);
-	return 0;
+	return 1;
 }
 
 /**
@@ -353,22 +365,25 @@ int klp_transition_info(int *target, u64 *start_ns)
  * The pr_debug() lines stay in this function: test tools switch on every
  * livepatch debug message except the ones printed here.
  *
- * Return: true when @task is (now) in the target state.
+ * Return: 1 when this call switched @task, 0 when it was not pending
+ * (any more), negative when it cannot switch now.  The caller counts a
+ * switch of its own, outside the locks task_call_func() holds.
  */
-static bool klp_try_switch_task(struct task_struct *task,
-				struct klp_blocker *b)
+static int klp_try_switch_task(struct task_struct *task,
+			       struct klp_blocker *b)
 {
 	int ret;
 
 	if (!klp_patch_pending(task))
-		return true;
+		return 0;
 	if (!klp_have_reliable_stack())
-		return false;
+		return -EOPNOTSUPP;
 
 	ret = task_call_func(task, klp_check_and_switch, b);
 	switch (ret) {
 	case 0:
-		return true;
+	case 1:
+		return ret;
 	case -EBUSY:
 		pr_debug("'%s': pid %d (%s) is running on cpu %d\n",
 			 klp_patch_name(), task->pid, task->comm, b->cpu);
@@ -382,7 +397,7 @@ static bool klp_try_switch_task(struct task_struct *task,
 			 klp_patch_name(), task->pid, task->comm, ret);
 		break;
 	}
-	return false;
+	return ret;
 }
 
 /* ---- hooks called by the rest of the kernel -------------------------- */
@@ -434,7 +449,7 @@ void __klp_sched_try_switch(void)
 		 * klp_start_transition().
 		 */
 		smp_rmb();
-		if (klp_try_switch_task(current, &b))
+		if (klp_try_switch_task(current, &b) > 0)
 			klp_note_switched();
 	}
 	preempt_enable();
@@ -629,7 +644,8 @@ static void klp_kick_stragglers(void)
 
 	read_lock(&tasklist_lock);
 	for_each_process_thread(g, task) {
-		if (!klp_patch_pending(task))
+		/* A running task gets where it switches on its own. */
+		if (!klp_patch_pending(task) || task_curr(task))
 			continue;
 		if (task->flags & PF_KTHREAD)
 			wake_up_state(task, TASK_INTERRUPTIBLE);
@@ -655,17 +671,17 @@ static unsigned int klp_switch_tasks(void)
 	struct task_struct *g, *task;
 	unsigned int cpu, pending = 0;
 	struct klp_blocker b;
+	int ret;
 
 	klp_report_nr = 0;
 	read_lock(&tasklist_lock);
 	for_each_process_thread(g, task) {
 		memset(&b, 0, sizeof(b));
-		if (!klp_patch_pending(task))
-			continue;
-		if (klp_try_switch_task(task, &b)) {
+		ret = klp_try_switch_task(task, &b);
+		if (ret > 0)
 			atomic_dec(&klp_pending_count);
+		if (ret >= 0)
 			continue;
-		}
 		klp_note_blocker(task, &b);
 		pending++;
 	}
@@ -681,14 +697,17 @@ static unsigned int klp_switch_tasks(void)
 		if (!cpu_online(cpu)) {
 			/* An offline CPU runs no kernel code at all. */
 			klp_switch_now(task, KLP_SWITCH_IDLE);
-		} else if (klp_try_switch_task(task, &b)) {
-			atomic_dec(&klp_pending_count);
-		} else {
-			/* It switches itself after its next loop. */
-			wake_up_if_idle(cpu);
-			klp_note_blocker(task, &b);
-			pending++;
+			continue;
 		}
+		ret = klp_try_switch_task(task, &b);
+		if (ret > 0)
+			atomic_dec(&klp_pending_count);
+		if (ret >= 0)
+			continue;
+		/* It switches itself after its next loop. */
+		wake_up_if_idle(cpu);
+		klp_note_blocker(task, &b);
+		pending++;
 	}
 	cpus_read_unlock();
 
