@@ -154,7 +154,7 @@ static void klp_cond_resched_arm(bool on)
 }
 #else
 /* Every module's cond_resched() tests it, GPL or not: plain export. */
-DEFINE_STATIC_KEY_FALSE(klp_sched_try_switch_key);
+struct static_key_false klp_sched_try_switch_key = STATIC_KEY_FALSE_INIT;
 EXPORT_SYMBOL(klp_sched_try_switch_key);
 
 static void klp_cond_resched_arm(bool on)
