@@ -16,7 +16,8 @@
 
 CHECKPATCH="$KLP_BASE/scripts/checkpatch.pl"
 [[ -x "$CHECKPATCH" ]] || die "no $CHECKPATCH; unpack the tree first (make build)"
-mapfile -t files < <(our_files | tr '\0' '\n')
+# C sources and headers; shell scripts have check-shellcheck*.sh.
+mapfile -t files < <(our_files | tr '\0' '\n' | grep -E '\.[ch]$')
 ((${#files[@]})) || die "no .c or .h files of ours"
 
 step "checkpatch --strict -f: ${#files[@]} files"
