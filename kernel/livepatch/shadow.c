@@ -315,11 +315,13 @@ EXPORT_SYMBOL_GPL(klp_shadow_get_or_alloc);
 void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct klp_shadow *found;
+	unsigned long flags;
 
-	guard(spinlock_irqsave)(&klp_shadow_lock);
+	spin_lock_irqsave(&klp_shadow_lock, flags);
 	found = klp_shadow_find(obj, id);
 	if (found)
 		klp_shadow_unlink(found, dtor);
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free);
 
@@ -340,12 +342,14 @@ void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct hlist_node *next;
 	struct klp_shadow *shadow;
+	unsigned long flags;
 	int bkt;
 
-	guard(spinlock_irqsave)(&klp_shadow_lock);
+	spin_lock_irqsave(&klp_shadow_lock, flags);
 	hash_for_each_safe(klp_shadow_hash, bkt, next, shadow, node) {
 		if (shadow->id == id)
 			klp_shadow_unlink(shadow, dtor);
 	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free_all);
