@@ -3,9 +3,10 @@
 #
 # check-checkpatch.sh [flavour] [variant]
 #
-# scripts/checkpatch.pl --strict -f on every file of ours (as build.sh
-# overlays them: tracked plus untracked files), with build/base as the
-# kernel tree. Fails on any ERROR or WARNING and prints them as
+# scripts/checkpatch.pl --strict -f on every .c and .h file of ours (as
+# build.sh overlays them: tracked plus untracked files), with build/base
+# as the kernel tree; scripts are shellcheck's (make patches still runs
+# checkpatch on every file of the series). Fails on any ERROR or WARNING and prints them as
 # "file:line: TYPE: message"; CHECKs are counted, not fatal, except the
 # few that checkpatch only lowers to CHECK for -f (long lines, spelling,
 # SPDX tag, ...): in the patch series (make patches) they are WARNINGs.
