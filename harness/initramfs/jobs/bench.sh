@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Job "bench": runs every /harness/bench/*.sh (harness/bench/vm/ in the
-# repo) with the job arguments; each reports its own @@KLP-RESULT lines.
+# Job "bench": runs every /harness/bench/*.sh with the job arguments, one
+# @@KLP-RESULT line each. "make bench" (harness/bench/run.sh) puts
+# vm-bench.sh, the bench modules and programs there by appending them to
+# the initramfs; mkinitramfs.sh copies harness/bench/vm/, if any.
 
 set -euo pipefail
 # shellcheck source=harness/initramfs/lib.sh

@@ -1,0 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Livepatch benchmark: stacked patch number 3 on klp_bench_target(). */
+#define KLP_BENCH_LP_NR 3
+#include "klp_bench_lp.c"

@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""Turn the serial logs of one "make bench" run into the results table.
+
+report.py --ours LOG --upstream LOG --out DIR --run ID [--quick]
+
+Reads the "@@BENCH key value" samples vm-bench.sh printed in each VM,
+prints medians [min..max] for both kernels, the ratio ours/upstream of
+the medians and a verdict against each target, and writes DIR/results.txt
+and DIR/transition.png (gnuplot).  Ratios only ever pair two logs of the
+same run.  Exits 1 if a figure a target needs is missing.
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+SAMPLE_RE = re.compile(r"^@@BENCH (\S+) (-?[0-9.]+)\s*$")
+INFO_RE = re.compile(r"^@@BENCH-INFO (\S+) (.*?)\s*$")
+ERROR_RE = re.compile(r"^@@BENCH-ERROR (\S+) (.*?)\s*$")
+
+
+class Run:
+    """The samples, context lines and errors of one kernel's log."""
+
+    def __init__(self, path):
+        self.path = path
+        self.samples = {}
+        self.info = {}
+        self.errors = []
+        with open(path, encoding="utf-8", errors="replace") as log:
+            for line in log:
+                line = line.rstrip("\r\n")
+                m = SAMPLE_RE.match(line)
+                if m:
+                    self.samples.setdefault(m[1], []).append(float(m[2]))
+                    continue
+                m = INFO_RE.match(line)
+                if m:
+                    self.info[m[1]] = m[2]
+                    continue
+                m = ERROR_RE.match(line)
+                if m:
+                    self.errors.append(f"{m[1]}: {m[2]}")
+
+    def stats(self, key):
+        """(median, min, max, n, cut) of a key, or None.
+
+        A transition cut short at the VM's limit is reported as KEY_over
+        (e.g. busy1000.enable_over) with the time waited: it counts as a
+        sample that is a lower bound, and "cut" says how many there are.
+        """
+        head, _, tail = key.rpartition(".")
+        cut = self.samples.get(f"{head}.{tail}_over", []) if head else []
+        v = self.samples.get(key, []) + cut
+        if not v:
+            return None
+        return statistics.median(v), min(v), max(v), len(v), len(cut)
+
+    def normalise(self, prefix, twin_prefix, out_prefix):
+        """out_prefix+K[i] = prefix+K[i] * fastest twin / twin_prefix+K[i]."""
+        twins = [x for k, xs in self.samples.items() if k.startswith(twin_prefix) for x in xs]
+        if not twins:
+            return
+        ref = min(twins)
+        for k, xs in list(self.samples.items()):
+            if not k.startswith(prefix):
+                continue
+            tw = self.samples.get(twin_prefix + k[len(prefix):], [])
+            if len(tw) == len(xs):
+                self.samples[out_prefix + k[len(prefix):]] = [x * ref / w for x, w in zip(xs, tw)]
+
+    def median(self, key):
+        s = self.stats(key)
+        return s[0] if s else None
+
+    def tasks(self, scenario):
+        """Task count the VM reported for a scenario, or None."""
+        v = self.info.get(f"{scenario}.tasks")
+        return int(v.split()[0]) if v else None
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def fmt_stats(s):
+    if not s:
+        return "-"
+    med, lo, hi, n, cut = s
+    text = f"{fmt(med)} [{fmt(lo)}..{fmt(hi)}] n={n}"
+    return f">={text} ({cut} cut short)" if cut else text
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+class Table:
+    def __init__(self, ours, up):
+        self.ours, self.up = ours, up
+        self.rows = []
+        self.missing = []
+
+    def section(self, title):
+        self.rows.append(("#", title))
+
+    def raw(self, label, unit, key, target="", check=None):
+        """A measured figure: both kernels' statistics and the ratio."""
+        so, su = self.ours.stats(key), self.up.stats(key)
+        r = ratio(so[0] if so else None, su[0] if su else None)
+        verdict = ""
+        if check:
+            verdict = self.verdict(check(so[0] if so else None, su[0] if su else None), label)
+        self.rows.append((label, unit, fmt_stats(so), fmt_stats(su), fmt(r), target, verdict))
+
+    def derived(self, label, unit, vo, vu, target="", ok=None, show_ratio=True):
+        """A figure computed from medians, e.g. an overhead."""
+        r = ratio(vo, vu) if show_ratio else None
+        verdict = self.verdict(ok, label) if target else ""
+        self.rows.append((label, unit, fmt(vo), fmt(vu), fmt(r), target, verdict))
+
+    def verdict(self, ok, label):
+        if ok is None:
+            self.missing.append(label)
+            return "NO DATA"
+        return "met" if ok else "MISSED"
+
+    def render(self):
+        head = ("figure", "unit", "ours: median [min..max]", "upstream: median [min..max]",
+                "ours/up", "target (ours)", "verdict")
+        body = [r for r in self.rows if r[0] != "#"]
+        widths = [max(len(str(r[i])) for r in body + [head]) for i in range(len(head))]
+        out = []
+
+        def line(r):
+            return "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+
+        out.append(line(head))
+        out.append("  ".join("-" * w for w in widths))
+        for r in self.rows:
+            if r[0] == "#":
+                out.append(f"-- {r[1]}")
+            else:
+                out.append(line(r))
+        return "\n".join(out)
+
+
+def both(fn, *vals):
+    """fn(*vals) unless a value is missing."""
+    if any(v is None for v in vals):
+        return None
+    return fn(*vals)
+
+
+def build_table(ours, up):
+    t = Table(ours, up)
+    om, um = ours.median, up.median
+
+    t.section("1. ns per call of klp_bench_target(), loop included; the fastest target burst of "
+              "each sample (" + ours.info.get("calls.bursts", "?") + ")")
+    t.raw("unpatched", "ns", "calls.unpatched")
+    t.raw("ftrace_ops that only redirects (floor)", "ns", "calls.ftrace_redirect")
+    t.raw("patched, 1 patch", "ns", "calls.patched1")
+    t.raw("patched, 2 stacked", "ns", "calls.patched2")
+    t.raw("patched, 4 stacked", "ns", "calls.patched4")
+    t.raw("transition in progress", "ns", "calls.transition")
+    t.raw("unpatched again at the end", "ns", "calls.unpatched_after")
+    t.raw("unpatched, mean of all bursts", "ns", "calls_mean.unpatched")
+    t.raw("patched, 1 patch, mean of all bursts", "ns", "calls_mean.patched1")
+
+    # The host also slows a VM down as a whole, for seconds: scale each
+    # sample by how much slower its fastest twin burst was than the
+    # fastest twin burst of the whole run.
+    t.section("1b. the same, normalised: each sample x (fastest twin burst of the run / "
+              "fastest twin burst of the sample)")
+    for run in (ours, up):
+        run.normalise("calls.", "calls_twin.", "calls_norm.")
+    t.raw("unpatched", "ns", "calls_norm.unpatched")
+    t.raw("ftrace_ops that only redirects (floor)", "ns", "calls_norm.ftrace_redirect")
+    t.raw("patched, 1 patch", "ns", "calls_norm.patched1")
+    t.raw("patched, 4 stacked", "ns", "calls_norm.patched4")
+    t.raw("transition in progress", "ns", "calls_norm.transition")
+
+    def over(key, base="unpatched"):
+        return (both(lambda a, b: a - b, om(f"calls_norm.{key}"), om(f"calls_norm.{base}")),
+                both(lambda a, b: a - b, um(f"calls_norm.{key}"), um(f"calls_norm.{base}")))
+
+    ov_o, ov_u = over("patched1")
+    t.derived("overhead, 1 patch", "ns", ov_o, ov_u, "<= 0.70x upstream",
+              both(lambda a, b: a <= 0.7 * b, ov_o, ov_u))
+    t.derived("  of which the core: 1 patch - redirect floor", "ns", *over("patched1", "ftrace_redirect"))
+    t.derived("  of which ftrace: redirect floor - unpatched", "ns", *over("ftrace_redirect"))
+    for n in (2, 4):
+        t.derived(f"overhead, {n} stacked", "ns", *over(f"patched{n}"))
+    # No cost beyond the top entry: 4 stacked within 5% of the 1-patch
+    # overhead of 1 patch, or within the spread of the 1-patch samples.
+    st_o, st_u = over("patched4", "patched1")
+    p1, p4 = ours.stats("calls_norm.patched1"), ours.stats("calls_norm.patched4")
+    flat = both(lambda a, o, s1, s4: a <= 0.05 * o or s4[1] <= s1[2], st_o, ov_o, p1, p4)
+    t.derived("stacking: 4 stacked - 1 patch", "ns", st_o, st_u,
+              "<=5% of overhead or in noise", flat, show_ratio=False)
+    t.derived("overhead during a transition", "ns", *over("transition"))
+
+    t.section("2. idle VM, livepatch-sample (printk: 'enabling patch' / marker -> '... complete')")
+    fast = lambda o, u: o < 10 and u / o >= 20  # noqa: E731
+    t.raw("enable", "ms", "idle.enable", "<10 ms and >=20x faster",
+          lambda o, u: both(fast, o, u))
+    t.raw("disable", "ms", "idle.disable", "<10 ms and >=20x faster",
+          lambda o, u: both(fast, o, u))
+    t.raw("enable, insmod -> transition 0 (shell)", "ms", "idle.enable_wall")
+    t.raw("disable, write -> transition 0 (shell)", "ms", "idle.disable_wall")
+
+    t.section("3. transition with many user threads (printk; busy ones pinned to the last CPU; "
+              "a transition still running after 30 s is cut short by stopping the load)")
+    for key, what in (("sleep100", "100 sleeping"), ("sleep1000", "1,000 sleeping"),
+                      ("sleep10000", "10,000 sleeping"), ("busy1000", "1,000 busy in getppid()")):
+        for d in ("enable", "disable"):
+            if key == "sleep10000":
+                t.raw(f"{what}: {d}", "ms", f"{key}.{d}", "<200 ms",
+                      lambda o, u: both(lambda a: a < 200, o))
+            else:
+                t.raw(f"{what}: {d}", "ms", f"{key}.{d}")
+
+    t.section("4. CPU-bound kthread in a cond_resched() loop, livepatch-sample")
+    t.raw("enable -> kthread switched", "ms", "spinner.switch")
+    t.raw("enable -> patching complete", "ms", "spinner.enable")
+    t.raw("disable -> kthread switched back", "ms", "spinner.switch_back")
+
+    t.section("5. memory held by an enabled patch (kmem trace: live slab allocated under klp_*)")
+    t.raw("slab, patch with 1 function", "bytes", "mem.slab_bytes.klp_bench_lp2")
+    t.raw("slab, patch with 64 functions", "bytes", "mem.slab_bytes.klp_bench_lp64")
+    t.raw("slab objects, 1 function", "objs", "mem.slab_objects.klp_bench_lp2")
+    t.raw("slab objects, 64 functions", "objs", "mem.slab_objects.klp_bench_lp64")
+    pf_o = both(lambda a, b: (a - b) / 63, om("mem.slab_bytes.klp_bench_lp64"),
+                om("mem.slab_bytes.klp_bench_lp2"))
+    pf_u = both(lambda a, b: (a - b) / 63, um("mem.slab_bytes.klp_bench_lp64"),
+                um("mem.slab_bytes.klp_bench_lp2"))
+    t.derived("slab per patched function (64-1)/63", "bytes", pf_o, pf_u)
+    pp_o = both(lambda a, b: a - b, om("mem.slab_bytes.klp_bench_lp2"), pf_o)
+    pp_u = both(lambda a, b: a - b, um("mem.slab_bytes.klp_bench_lp2"), pf_u)
+    t.derived("slab per patch, without its function", "bytes", pp_o, pp_u)
+    t.raw("vmalloc freed on disable, 64 functions", "KiB", "mem.vmalloc_kb.klp_bench_lp64")
+
+    t.section("5. shadow variables vs a plain hash table (2^17 buckets), ns per operation, "
+              "fastest batch (free_all: mean)")
+    for n in (1000, 10000, 100000):
+        t.raw(f"klp_shadow_get, {n} vars", "ns", f"shadow.get.{n}")
+        t.raw(f"plain hash lookup, {n}", "ns", f"plain.get.{n}")
+    t.raw("klp_shadow_get, 100000, mean of all batches", "ns", "shadow.get_mean.100000")
+    t.raw("plain lookup, 100000, mean of all batches", "ns", "plain.get_mean.100000")
+    for n in (1000, 100000):
+        t.raw(f"klp_shadow_alloc, {n} vars", "ns", f"shadow.alloc.{n}")
+    t.raw("plain insert, 100000", "ns", "plain.insert.100000")
+    t.raw("klp_shadow_free_all, 100000 (per var)", "ns", "shadow.free.100000")
+    fl_o = both(lambda a, b: a / b, om("shadow.get.100000"), om("shadow.get.1000"))
+    fl_u = both(lambda a, b: a / b, um("shadow.get.100000"), um("shadow.get.1000"))
+    t.derived("get: 100000 vars / 1000 vars", "x", fl_o, fl_u, "flat: <= 1.5x",
+              both(lambda a: a <= 1.5, fl_o))
+    vs_o = both(lambda a, b: a / b, om("shadow.get.100000"), om("plain.get.100000"))
+    vs_u = both(lambda a, b: a / b, um("shadow.get.100000"), um("plain.get.100000"))
+    t.derived("get / plain lookup, 100000", "x", vs_o, vs_u, "< 2x", both(lambda a: a < 2, vs_o))
+    return t
+
+
+def header(args, ours, up):
+    lines = [f"livepatch bench, run {args.run}: ours vs upstream 6.12 core, same config, same VM"]
+    if args.quick:
+        lines.append("QUICK MODE: few samples; these figures are not results")
+    for name, r in (("ours", ours), ("upstream", up)):
+        lines.append(f"  {name:9s} kernel {r.info.get('kernel', '?')}; clocksource "
+                     f"{r.info.get('clocksource', '?')}; {r.info.get('cpus', '?')} CPUs, "
+                     f"HZ={r.info.get('hz', '?')}; idle guest: {r.info.get('idle.activity', '?')}; "
+                     f"log {r.path}")
+        for e in ("clocksource", "clocksource_end"):
+            cs = r.info.get(e, "")
+            if cs.startswith("jiffies") or cs.startswith("refined-jiffies"):
+                lines.append(f"  WARNING: {name} ran on a jiffies clocksource ({e}); "
+                             "short figures are coarse")
+    lines.append(f"  both booted with tsc_early_khz={args.tsc_khz} (host TSC rate)")
+    if args.notes and os.path.exists(args.notes):
+        with open(args.notes, encoding="utf-8") as f:
+            lines.extend("  " + ln.rstrip() for ln in f if ln.strip())
+    lines.append("  ratio = ours median / upstream median (lower is better for us)")
+    return "\n".join(lines)
+
+
+def plot(args, ours, up):
+    """transition.png: enable/disable time against the number of tasks."""
+    scen = ["idle", "sleep100", "sleep1000", "sleep10000"]
+    dat = os.path.join(args.out, "transition.dat")
+    blocks = []  # (title, number of points)
+
+    def block(f, title, points):
+        f.write(f"# {title}: tasks median min max\n")
+        for p in points:
+            f.write("%d %g %g %g\n" % p)
+        f.write("\n\n")
+        blocks.append((title, len(points)))
+
+    def point(r, key, scenario):
+        st, n = r.stats(key), r.tasks(scenario)
+        return [(n, st[0], st[1], st[2])] if st and n else []
+
+    with open(dat, "w", encoding="utf-8") as f:
+        for name, r in (("ours", ours), ("upstream", up)):
+            for d in ("enable", "disable"):
+                block(f, f"{name}, {d}", [p for s in scen for p in point(r, f"{s}.{d}", s)])
+            block(f, f"{name}, 1,000 busy threads",
+                  [p for d in ("enable", "disable") for p in point(r, f"busy1000.{d}", "busy1000")])
+    png = os.path.join(args.out, "transition.png")
+    colours = {"ours": "#1f77b4", "upstream": "#d62728"}
+    plots = []
+    for i, (title, npoints) in enumerate(blocks):
+        if not npoints:
+            continue
+        who = title.split(",")[0]
+        if "busy" in title:
+            style = f"with points pt 7 ps 1.5 lc rgb '{colours[who]}'"
+        elif "disable" in title:
+            style = f"with yerrorlines lw 2 dt 2 pt 6 lc rgb '{colours[who]}'"
+        else:
+            style = f"with yerrorlines lw 2 pt 7 lc rgb '{colours[who]}'"
+        plots.append(f"'{dat}' index {i} using 1:2:3:4 {style} title '{title}'")
+    if not plots:
+        print("WARNING(bench): no transition figures to plot", file=sys.stderr)
+        return None
+    script = f"""
+set terminal pngcairo size 1000,650 noenhanced font ',11'
+set output '{png}'
+set title 'livepatch-sample transition time vs tasks (run {args.run}; median, bars min..max)'
+set xlabel 'tasks in the VM (idle, then +100, +1,000, +10,000 sleeping threads)'
+set ylabel 'printk: start -> complete (ms)'
+set logscale xy
+set xrange [20:30000]
+set grid xtics ytics mxtics mytics
+set key outside right top
+set format y '%g'
+plot {", ".join(plots)}
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"WARNING(bench): gnuplot failed: {e}", file=sys.stderr)
+        return None
+    return png
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ours", required=True)
+    ap.add_argument("--upstream", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--notes", help="file of context lines for the header")
+    ap.add_argument("--tsc-khz", default="?")
+    args = ap.parse_args()
+
+    ours, up = Run(args.ours), Run(args.upstream)
+    table = build_table(ours, up)
+    text = [header(args, ours, up), "", table.render()]
+    for name, r in (("ours", ours), ("upstream", up)):
+        for e in r.errors:
+            text.append(f"ERROR({name}) {e}")
+    if table.missing:
+        text.append(f"no data for: {', '.join(table.missing)}")
+    missed = sum(1 for r in table.rows if r[0] != "#" and r[-1] == "MISSED")
+    met = sum(1 for r in table.rows if r[0] != "#" and r[-1] == "met")
+    text.append(f"targets: {met} met, {missed} missed, {len(table.missing)} without data")
+    out = "\n".join(text) + "\n"
+    sys.stdout.write(out)
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "results.txt"), "w", encoding="utf-8") as f:
+        f.write(out)
+    png = plot(args, ours, up)
+    if png:
+        print(f"plot: {png}")
+    return 1 if table.missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
