@@ -516,11 +516,11 @@ bench_summary() {
 		echo 'has been made on this machine so far.'
 		return
 	fi
-	printf 'From "make bench" (%s): ours against pristine 6.12, same\n' \
+	printf 'From "make bench" (%s), ours against pristine 6.12\n' \
 		"$(date -u -r "$res" '+%Y-%m-%d %H:%M UTC')"
-	printf 'configuration and guest; median, and ratio ours/6.12:\n\n'
+	printf 'with the same configuration and guest: median, and ratio ours/6.12:\n\n'
 	python3 - "$res" <<'PY'
-import re, sys
+import re, sys, textwrap
 lines = open(sys.argv[1]).read().splitlines()
 # The table: a header line, a line of dashes giving the column widths.
 for i, l in enumerate(lines):
@@ -538,7 +538,8 @@ def cut(l, k):
 for l in rows:
     if not l.strip() or l.lstrip().startswith("--"):
         if l.lstrip().startswith("--"):
-            print("  " + l.strip().lstrip("- ").strip())
+            print(textwrap.fill(l.strip().lstrip("- ").strip(), 72,
+                                initial_indent="  ", subsequent_indent="     "))
         continue
     if len(l) < cols[4][0]:
         continue
