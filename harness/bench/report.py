@@ -187,8 +187,17 @@ def build_table(ours, up):
               "fastest twin burst of the sample)")
     for run in (ours, up):
         run.normalise("calls.", "calls_twin.", "calls_norm.")
+    # The floor is measured over several registrations of its ftrace_ops,
+    # whose cost under TCG depends on where each one lands: use the
+    # fastest sample rather than the median.
+    for run in (ours, up):
+        v = run.samples.get("calls_norm.ftrace_redirect")
+        if v:
+            run.samples["calls_norm.floor"] = [min(v)]
+
     t.raw("unpatched", "ns", "calls_norm.unpatched")
     t.raw("ftrace_ops that only redirects (floor)", "ns", "calls_norm.ftrace_redirect")
+    t.raw("  the fastest floor sample", "ns", "calls_norm.floor")
     t.raw("patched, 1 patch", "ns", "calls_norm.patched1")
     t.raw("patched, 4 stacked", "ns", "calls_norm.patched4")
     t.raw("transition in progress", "ns", "calls_norm.transition")
@@ -200,8 +209,8 @@ def build_table(ours, up):
     ov_o, ov_u = over("patched1")
     t.derived("overhead, 1 patch", "ns", ov_o, ov_u, "<= 0.70x upstream",
               both(lambda a, b: a <= 0.7 * b, ov_o, ov_u))
-    t.derived("  of which the core: 1 patch - redirect floor", "ns", *over("patched1", "ftrace_redirect"))
-    t.derived("  of which ftrace: redirect floor - unpatched", "ns", *over("ftrace_redirect"))
+    t.derived("  of which the core: 1 patch - fastest floor", "ns", *over("patched1", "floor"))
+    t.derived("  of which ftrace: fastest floor - unpatched", "ns", *over("floor"))
     for n in (2, 4):
         t.derived(f"overhead, {n} stacked", "ns", *over(f"patched{n}"))
     # No cost beyond the top entry: 4 stacked within 5% of the 1-patch

@@ -175,32 +175,60 @@ static void notrace klp_bench_ftrace_redirect(unsigned long ip, unsigned long pa
 	ftrace_regs_set_instruction_pointer(fregs, (unsigned long)klp_bench_target_copy);
 }
 
-static struct ftrace_ops klp_bench_ftrace_ops[] = {
-	{ .func = klp_bench_ftrace_nop },
-	{ .func = klp_bench_ftrace_redirect, .flags = FTRACE_OPS_FL_IPMODIFY },
+static const ftrace_func_t klp_bench_ftrace_funcs[] = {
+	klp_bench_ftrace_nop,
+	klp_bench_ftrace_redirect,
 };
 
+/*
+ * The attached ftrace_ops, or NULL.  A fresh one each time, as the
+ * livepatch cores do: a module's ftrace_ops is dynamic, and one that has
+ * been unregistered is not registered again.
+ */
+static struct ftrace_ops *klp_bench_ftrace_ops;
 /* 0: none attached; 1: the empty callback; 2: the redirecting one. */
 static int klp_bench_ftrace_mode;
 
-static int klp_bench_ftrace_attach(struct ftrace_ops *ops)
+static int klp_bench_ftrace_attach(int mode)
 {
 	char name[] = "klp_bench_target";
+	struct ftrace_ops *ops;
 	int ret;
+
+	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+	ops->func = klp_bench_ftrace_funcs[mode - 1];
+	if (ops->func == klp_bench_ftrace_redirect)
+		ops->flags = FTRACE_OPS_FL_IPMODIFY;
 
 	ret = ftrace_set_filter(ops, name, strlen(name), 1);
 	if (ret)
-		return ret;
+		goto err_free;
 	ret = register_ftrace_function(ops);
 	if (ret)
-		ftrace_free_filter(ops);
+		goto err_filter;
+	klp_bench_ftrace_ops = ops;
+	klp_bench_ftrace_mode = mode;
+	return 0;
+
+err_filter:
+	ftrace_free_filter(ops);
+err_free:
+	kfree(ops);
 	return ret;
 }
 
-static void klp_bench_ftrace_detach(struct ftrace_ops *ops)
+/* Once unregistered, no CPU runs the callback or its trampoline. */
+static void klp_bench_ftrace_detach(void)
 {
-	unregister_ftrace_function(ops);
-	ftrace_free_filter(ops);
+	if (!klp_bench_ftrace_ops)
+		return;
+	unregister_ftrace_function(klp_bench_ftrace_ops);
+	ftrace_free_filter(klp_bench_ftrace_ops);
+	kfree(klp_bench_ftrace_ops);
+	klp_bench_ftrace_ops = NULL;
+	klp_bench_ftrace_mode = 0;
 }
 
 static int klp_bench_ftrace_set(char *arg)
@@ -210,19 +238,10 @@ static int klp_bench_ftrace_set(char *arg)
 	ret = kstrtoint(arg, 0, &mode);
 	if (ret)
 		return ret;
-	if (mode < 0 || mode > ARRAY_SIZE(klp_bench_ftrace_ops))
+	if (mode < 0 || mode > ARRAY_SIZE(klp_bench_ftrace_funcs))
 		return -EINVAL;
-	if (klp_bench_ftrace_mode) {
-		klp_bench_ftrace_detach(&klp_bench_ftrace_ops[klp_bench_ftrace_mode - 1]);
-		klp_bench_ftrace_mode = 0;
-	}
-	if (mode) {
-		ret = klp_bench_ftrace_attach(&klp_bench_ftrace_ops[mode - 1]);
-		if (ret)
-			return ret;
-		klp_bench_ftrace_mode = mode;
-	}
-	return 0;
+	klp_bench_ftrace_detach();
+	return mode ? klp_bench_ftrace_attach(mode) : 0;
 }
 
 static int klp_bench_ftrace_show(struct seq_file *m)
@@ -669,8 +688,7 @@ static void __exit klp_bench_exit(void)
 {
 	debugfs_remove_recursive(klp_bench_dir);
 	mutex_lock(&klp_bench_lock);
-	if (klp_bench_ftrace_mode)
-		klp_bench_ftrace_detach(&klp_bench_ftrace_ops[klp_bench_ftrace_mode - 1]);
+	klp_bench_ftrace_detach();
 	if (klp_bench_sleeper_task)
 		kthread_stop(klp_bench_sleeper_task);
 	if (klp_bench_spinner_task)
