@@ -9,12 +9,14 @@
 #include <linux/bug.h>
 #include <linux/cleanup.h>
 #include <linux/export.h>
-#include <linux/hashtable.h>
+#include <linux/hash.h>
+#include <linux/init.h>
 #include <linux/livepatch.h>
 #include <linux/lockdep.h>
 #include <linux/overflow.h>
 #include <linux/printk.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
@@ -30,8 +32,8 @@
  *
  * - klp_shadow_get() with anything.  It walks the table under RCU and
  *   never blocks.  It sees a variable either not at all or with its
- *   constructor finished, because an entry is linked only after the
- *   constructor returned.
+ *   constructor finished: an entry enters the table before its
+ *   constructor runs, but lookups pass over it until it is marked ready.
  * - klp_shadow_alloc() and klp_shadow_get_or_alloc() with each other, for
  *   the same pair too.  The memory is allocated without the lock, with
  *   the caller's gfp flags; the insertion is decided under the lock, so
@@ -53,54 +55,96 @@
  */
 
 /*
- * 2^12 buckets (32 KiB of list heads): some patches shadow one object per
- * task or per socket, and buckets should stay short with thousands.
+ * The table grows and shrinks with the number of variables (rhashtable
+ * resizes in a worker), so a lookup stays one short chain long whether a
+ * patch shadows ten objects or one per socket on a busy server.
  */
-#define KLP_SHADOW_HASH_BITS	12
 
-/* klp_shadow_lock serialises all changes to klp_shadow_hash. */
-static DEFINE_SPINLOCK(klp_shadow_lock);
-
-/* Hashed by the shadowed object's address; read under RCU. */
-static DEFINE_HASHTABLE(klp_shadow_hash, KLP_SHADOW_HASH_BITS);
+/* The identity of a variable; also the hash key. */
+struct klp_shadow_key {
+	void *obj;
+	unsigned long id;
+};
 
 /**
  * struct klp_shadow - header in front of each shadow variable's data
- * @obj:	the object being extended; fixed once linked
- * @id:		the author's identifier; fixed once linked
- * @node:	entry in a klp_shadow_hash bucket; linked and unlinked under
- *		klp_shadow_lock, walked under RCU
- * @rcu:	defers the kfree() past readers still walking the bucket
+ * @key:	<obj, id>; fixed once linked
+ * @node:	entry in klp_shadow_table; inserted and removed under
+ *		klp_shadow_lock, walked by lookups under RCU
+ * @ready:	set (release) once the constructor returned; lookups ignore
+ *		an entry until they read it set (acquire)
+ * @all:	entry in klp_shadow_list, under klp_shadow_lock
+ * @rcu:	defers the kfree() past lookups still walking a chain; used
+ *		only after @all was unlinked, hence the union
  * @data:	what the API hands out: zeroed, then set up by the ctor
  */
 struct klp_shadow {
-	void *obj;
-	unsigned long id;
-	struct hlist_node node;
-	struct rcu_head rcu;
+	struct klp_shadow_key key;
+	struct rhash_head node;
+	bool ready;
+	union {
+		struct list_head all;
+		struct rcu_head rcu;
+	};
 	char data[];
 };
 
 /*
- * Find the entry for <obj, id>.  The caller holds either the RCU read lock
- * (lookups) or klp_shadow_lock (writers); CONFIG_PROVE_RCU_LIST checks it.
+ * klp_shadow_lock serialises every change: insertions, removals and the
+ * list.  Writers therefore never meet an entry whose constructor is still
+ * running, and the duplicate check and the insertion are one step.
+ */
+static DEFINE_SPINLOCK(klp_shadow_lock);
+
+/* Every linked variable, for klp_shadow_free_all(); klp_shadow_lock. */
+static LIST_HEAD(klp_shadow_list);
+
+/* Entries by <obj, id>; changed under klp_shadow_lock, read under RCU. */
+static struct rhashtable klp_shadow_table;
+
+/*
+ * One multiplication mixes both words; @seed is the table's random value,
+ * so a patch cannot line its keys up on one chain by accident.
+ */
+static u32 klp_shadow_hash(const void *data, u32 len, u32 seed)
+{
+	const struct klp_shadow_key *key = data;
+
+	return hash_64((unsigned long)key->obj ^ (key->id * GOLDEN_RATIO_64) ^
+		       seed, 32);
+}
+
+static int klp_shadow_cmp(struct rhashtable_compare_arg *arg, const void *ptr)
+{
+	const struct klp_shadow_key *key = arg->key;
+	const struct klp_shadow *shadow = ptr;
+
+	return shadow->key.obj != key->obj || shadow->key.id != key->id;
+}
+
+static const struct rhashtable_params klp_shadow_params = {
+	.key_len		= sizeof(struct klp_shadow_key),
+	.key_offset		= offsetof(struct klp_shadow, key),
+	.head_offset		= offsetof(struct klp_shadow, node),
+	.hashfn			= klp_shadow_hash,
+	.obj_cmpfn		= klp_shadow_cmp,
+	.automatic_shrinking	= true,
+};
+
+/*
+ * Find the entry for <obj, id>, ready or not.  The caller holds either the
+ * RCU read lock (lookups) or klp_shadow_lock (writers).
  */
 static struct klp_shadow *klp_shadow_find(void *obj, unsigned long id)
 {
-	struct klp_shadow *shadow;
-	unsigned long key = (unsigned long)obj;
+	struct klp_shadow_key key = { .obj = obj, .id = id };
 
-	hash_for_each_possible_rcu(klp_shadow_hash, shadow, node, key,
-				   lockdep_is_held(&klp_shadow_lock)) {
-		if (shadow->obj == obj && shadow->id == id)
-			return shadow;
-	}
-	return NULL;
+	return rhashtable_lookup(&klp_shadow_table, &key, klp_shadow_params);
 }
 
 /*
- * Take one entry out of the table.  Readers that reached it before the
- * unlink may still be looking at it or stepping past it, hence
+ * Take one entry out of the table and the list.  Lookups that reached it
+ * before the removal may still be looking at it or stepping past it, hence
  * kfree_rcu(): the grace period waits for their rcu_read_lock() sections
  * in klp_shadow_get() to end.
  */
@@ -109,9 +153,11 @@ static void klp_shadow_unlink(struct klp_shadow *shadow,
 {
 	lockdep_assert_held(&klp_shadow_lock);
 
-	hash_del_rcu(&shadow->node);
+	rhashtable_remove_fast(&klp_shadow_table, &shadow->node,
+			       klp_shadow_params);
+	list_del(&shadow->all);
 	if (dtor)
-		dtor(shadow->obj, shadow->data);
+		dtor(shadow->key.obj, shadow->data);
 	kfree_rcu(shadow, rcu);
 }
 
@@ -134,7 +180,8 @@ void *klp_shadow_get(void *obj, unsigned long id)
 
 	rcu_read_lock();
 	shadow = klp_shadow_find(obj, id);
-	if (shadow)
+	/* Pairs with the smp_store_release() in klp_shadow_insert(). */
+	if (shadow && smp_load_acquire(&shadow->ready))
 		data = shadow->data;
 	rcu_read_unlock();
 
@@ -145,8 +192,12 @@ EXPORT_SYMBOL_GPL(klp_shadow_get);
 /*
  * Link @fresh as <obj, id> unless the pair has an entry already, and
  * return the data of the entry linked afterwards: the old one (with
- * *@existed set) or @fresh.  NULL if the constructor failed.  @fresh is
- * freed unless it was linked.
+ * *@existed set) or @fresh.  NULL if the insertion or the constructor
+ * failed.  @fresh is freed unless it stays linked.
+ *
+ * The entry goes into the table before the constructor runs, so that a
+ * failed insertion (the table could not grow) never leaves a constructed
+ * variable behind; until @ready is set, lookups pass over it.
  */
 static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
 			       unsigned long id, klp_shadow_ctor_t ctor,
@@ -165,25 +216,39 @@ static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
 		goto out_unlock;
 	}
 
-	fresh->obj = obj;
-	fresh->id = id;
+	fresh->key.obj = obj;
+	fresh->key.id = id;
+	err = rhashtable_insert_fast(&klp_shadow_table, &fresh->node,
+				     klp_shadow_params);
+	if (err) {
+		pr_err("Failed to insert shadow variable <%p, %lx> (%d)\n",
+		       obj, id, err);
+		err = 0;
+		goto out_unlock;
+	}
 	if (ctor) {
 		err = ctor(obj, fresh->data, ctor_data);
-		if (err)
+		if (err) {
+			/* Lookups may have met it, never ready: wait for them. */
+			rhashtable_remove_fast(&klp_shadow_table, &fresh->node,
+					       klp_shadow_params);
+			kfree_rcu(fresh, rcu);
+			fresh = NULL;
 			goto out_unlock;
+		}
 	}
+	list_add(&fresh->all, &klp_shadow_list);
 	/*
-	 * Publish: the rcu_assign_pointer() inside hash_add_rcu() orders the
-	 * ctor's stores before the link, and pairs with the rcu_dereference()
-	 * in klp_shadow_find() as called by klp_shadow_get().
+	 * Publish: orders the ctor's stores before @ready, and pairs with the
+	 * smp_load_acquire() in klp_shadow_get().
 	 */
-	hash_add_rcu(klp_shadow_hash, &fresh->node, (unsigned long)obj);
+	smp_store_release(&fresh->ready, true);
 	data = fresh->data;
 	fresh = NULL;
 out_unlock:
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 
-	/* Not linked, so no reader can have seen it: no grace period. */
+	/* Never linked, so no lookup can have seen it: no grace period. */
 	kfree(fresh);
 	if (err)
 		pr_err("Failed to construct shadow variable <%p, %lx> (%d)\n",
@@ -250,7 +315,8 @@ static void *klp_shadow_get_or_create(void *obj, unsigned long id,
  * happens before any lock is taken.  @ctor is called with klp_shadow_lock
  * held and interrupts disabled, so it must not sleep.
  * Return: the new variable's data; NULL if the pair already had one, if
- * the allocation failed or if @ctor failed.
+ * the allocation failed (of the variable, or of a bigger table in atomic
+ * context) or if @ctor failed.
  */
 void *klp_shadow_alloc(void *obj, unsigned long id,
 		       size_t size, gfp_t gfp_flags,
@@ -331,25 +397,34 @@ EXPORT_SYMBOL_GPL(klp_shadow_free);
  * @dtor:	optional destructor, called for each variable as for
  *		klp_shadow_free()
  *
- * Typically called when a patch that introduced @id goes away.  The whole
- * table is scanned with the lock held, so the cost grows with the number
- * of buckets and variables, not only with those using @id.
+ * Typically called when a patch that introduced @id goes away.  Every
+ * variable is visited with the lock held, so the cost grows with the
+ * number of variables, not only with those using @id.
  *
  * Context: Any context but NMI.  Takes klp_shadow_lock with interrupts
  * disabled; @dtor runs under it and must not sleep.
  */
 void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
 {
-	struct hlist_node *next;
-	struct klp_shadow *shadow;
+	struct klp_shadow *shadow, *next;
 	unsigned long flags;
-	int bkt;
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	hash_for_each_safe(klp_shadow_hash, bkt, next, shadow, node) {
-		if (shadow->id == id)
+	list_for_each_entry_safe(shadow, next, &klp_shadow_list, all) {
+		if (shadow->key.id == id)
 			klp_shadow_unlink(shadow, dtor);
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free_all);
+
+static int __init klp_shadow_init(void)
+{
+	int err;
+
+	/* Fails only for invalid parameters; the first table cannot. */
+	err = rhashtable_init(&klp_shadow_table, &klp_shadow_params);
+	WARN_ON(err);
+	return err;
+}
+core_initcall(klp_shadow_init);
