@@ -374,8 +374,8 @@ report() {
 	elif ((SW_TRIED == SW_SITES)); then
 		lp_pass "$1: every injection site tried"
 	else
-		lp_skip "$1: every injection site tried" \
-			"$SW_TRIED of $SW_SITES sampled in ${SWEEP_SECONDS}s (LP_FAULTS_SECONDS / 6)"
+		local sampled="$SW_TRIED of $SW_SITES sampled in ${SWEEP_SECONDS}s"
+		lp_skip "$1: every injection site tried" "$sampled (LP_FAULTS_SECONDS / 6)"
 	fi
 	if ((SW_BAD == 0)); then
 		lp_pass "$1: $2"

@@ -60,7 +60,8 @@ samples_cleanup() {
 		lp_wait_gone "$m" || lp_diag "cleanup: $m still in $LP_SYSFS"
 	done
 	for m in "$SAMPLE" "$CB" "$FIX1" "$FIX2" "$CB_MOD" "$CB_BUSY" "$SH_MOD"; do
-		lp_mod_loaded "$m" && ! rmmod "$m" 2>/dev/null && lp_diag "cleanup: cannot remove $m"
+		lp_mod_loaded "$m" && ! rmmod "$m" 2>/dev/null &&
+			lp_diag "cleanup: cannot remove $m"
 	done
 	return 0
 }
@@ -211,7 +212,8 @@ smp_check_log "the refusal is logged by the callback and the core; no init ran" 
 	cb pre_patch "$CB_BUSY [coming]"
 	echo "$CB: pre_patch: refusing with -19, as pre_patch_ret asks"
 	echo "livepatch: pre-patch callback failed for object '$CB_BUSY'"
-	echo "livepatch: patch '$CB' failed for module '$CB_BUSY', refusing to load module '$CB_BUSY'")"
+	echo "livepatch: patch '$CB' failed for module '$CB_BUSY'," \
+		"refusing to load module '$CB_BUSY'")"
 lp_not "livepatch-callbacks-busymod is not loaded" lp_mod_loaded "$CB_BUSY"
 lp_write_ok "set pre_patch_ret back to 0" "/sys/module/$CB/parameters/pre_patch_ret" 0
 
@@ -297,12 +299,14 @@ kept_check() {
 
 # The samples' story: the module leaks, fix1 stops the leak for new
 # dummies, fix2 takes over, and once it is disabled the module leaks again.
-# Lines are "<module>: dummy <p>: ...", each printed by the code that ran.
+# Lines are "<module>: dummy <p>: ...", each printed by the code that ran;
+# SH_ALLOC is the start of the line for a new dummy (extended regex).
+SH_ALLOC='dummy [0-9a-f]+: allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+'
 shadow_story_leaky() {
 	lp_mark_log
 	lp_ok "load livepatch-shadow-mod" load "$SH_MOD"
 	lp_ok "it allocates dummies and leaks their buffers" \
-		wait_log "^$SH_MOD: dummy [0-9a-f]+: allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+ leaked$"
+		wait_log "^$SH_MOD: $SH_ALLOC leaked$"
 
 	lp_mark_log
 	SHADOW_MARK=$LP_MARK
@@ -310,7 +314,7 @@ shadow_story_leaky() {
 	lp_ok "its transition completes" lp_enabled_settled "$FIX1"
 	lp_mark_log
 	lp_ok "new dummies keep their buffer in a shadow variable" \
-		wait_log "^$FIX1: dummy [0-9a-f]+: allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+ kept in a shadow variable$"
+		wait_log "^$FIX1: $SH_ALLOC kept in a shadow variable$"
 	lp_ok "dummies from before the fix are freed with their buffer still leaked" \
 		wait_log "^$FIX1: dummy [0-9a-f]+: allocated before the fix, its buffer stays leaked$"
 	lp_ok "dummies from after the fix free their buffer when they expire" \
@@ -331,7 +335,7 @@ shadow_story_leaky() {
 	kept_check
 	lp_mark_log
 	lp_ok "with the original code back, new dummies leak again" \
-		wait_log "^$SH_MOD: dummy [0-9a-f]+: allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+ leaked$"
+		wait_log "^$SH_MOD: $SH_ALLOC leaked$"
 	lp_ok "remove livepatch-shadow-fix2" lp_unload_disabled "$FIX2"
 	lp_ok "remove livepatch-shadow-mod" lp_rmmod "$SH_MOD"
 }
@@ -351,7 +355,7 @@ shadow_story_clean() {
 	lp_ok "fix1 is applied to the module as it loads" \
 		log_has "^livepatch: applying patch '$FIX1' to loading module '$SH_MOD'$"
 	lp_ok "the first dummies keep their buffer in a shadow variable" \
-		wait_log "^$FIX1: dummy [0-9a-f]+: allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+ kept in a shadow variable$"
+		wait_log "^$FIX1: $SH_ALLOC kept in a shadow variable$"
 	lp_ok "they free their buffer when they expire" \
 		wait_log "^$FIX1: dummy [0-9a-f]+: freeing its buffer [0-9a-f]+, no leak$"
 

@@ -79,7 +79,8 @@ disable_log() {
 }
 
 incompatible() {
-	echo "livepatch: Livepatch patch ($1) is not compatible with the already installed livepatches."
+	echo "livepatch: Livepatch patch ($1) is not compatible" \
+		"with the already installed livepatches."
 }
 
 # refused DESC MOD PARAM...: loading MOD is refused with -EINVAL, logs only
