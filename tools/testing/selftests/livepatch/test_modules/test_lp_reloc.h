@@ -2,11 +2,12 @@
 /*
  * Placeholders for what the test_lp_reloc* livepatches use but the module
  * loader cannot resolve: static symbols of test_lp_reloc_target and a
- * function vmlinux does not export.  test_lp_reloc.symvers tells modpost
- * they exist; nothing defines them.  After the link, klp-rela.py turns
- * each reference to one into a klp relocation against the real symbol
- * (test_lp_reloc.mk says which placeholder stands for what), so a module
- * that missed that step fails to load with "Unknown symbol".
+ * function vmlinux does not export.  The test_lp_reloc.symvers that
+ * Makefile writes tells modpost they exist; nothing defines them.  After
+ * the link, klp-rela.py turns each reference to one into a klp
+ * relocation against the real symbol (test_lp_reloc.mk says which
+ * placeholder stands for what), so a module that missed that step fails
+ * to load with "Unknown symbol".
  */
 #ifndef _TEST_LP_RELOC_H
 #define _TEST_LP_RELOC_H

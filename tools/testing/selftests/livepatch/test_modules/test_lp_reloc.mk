@@ -5,8 +5,8 @@
 # the .klp.sym symbol it stands for and moves the relocations against it
 # to a .klp.rela section.  Included by the command-line half of Makefile,
 # whose "modules" recipe ends with $(test_lp_reloc_convert).  modpost
-# learns of the placeholders from test_lp_reloc.symvers (KBUILD_EXTRA_SYMBOLS
-# in the kbuild half).
+# learns of the placeholders from test_lp_reloc.symvers, which the kbuild
+# half of Makefile writes (KBUILD_EXTRA_SYMBOLS).
 
 KLP_RELA := python3 $(LP_MODS_DIR)/klp-rela.py
 
