@@ -25,7 +25,8 @@ case $(date +%N) in
 	wait_settled livepatch_sample
 	took=$((($(date +%s%N) - start) / 1000000))
 	[ "$took" -lt "$FAST_MS" ] ||
-		fail "the transition ended ${took} ms after insmod returned, not within ${FAST_MS} ms"
+		fail "the transition ended ${took} ms after insmod returned," \
+			"not within ${FAST_MS} ms"
 	ok "transition over ${took} ms after insmod returned" ;;
 esac
 run 'P=/sys/kernel/livepatch/livepatch_sample'

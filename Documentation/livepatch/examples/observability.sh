@@ -57,17 +57,20 @@ run 'echo 0 > /sys/kernel/tracing/events/livepatch/enable'
 ON_EXIT=
 run 'rmmod livepatch_sample'
 untrack livepatch_sample
+S='patch=livepatch_sample direction'
 expect_match 'grep -e klp_patch -e klp_transition /sys/kernel/tracing/trace' \
 	'klp_patch_enable: patch=livepatch_sample$' \
-	'klp_transition_start: patch=livepatch_sample direction=patching pending_tasks=[0-9]+$' \
-	'klp_transition_end: patch=livepatch_sample direction=patching duration_ns=[0-9]+ forced=0$' \
+	"klp_transition_start: $S=patching pending_tasks=[0-9]+\$" \
+	"klp_transition_end: $S=patching duration_ns=[0-9]+ forced=0\$" \
 	'klp_patch_disable: patch=livepatch_sample$' \
-	'klp_transition_start: patch=livepatch_sample direction=unpatching pending_tasks=[0-9]+$' \
-	'klp_transition_end: patch=livepatch_sample direction=unpatching duration_ns=[0-9]+ forced=0$'
+	"klp_transition_start: $S=unpatching pending_tasks=[0-9]+\$" \
+	"klp_transition_end: $S=unpatching duration_ns=[0-9]+ forced=0\$"
+# The six ways a task can switch.
+PATHS='(exit_to_user|idle|stack_check|cond_resched|force|reaped)'
 expect_match 'grep -m3 klp_task_switch /sys/kernel/tracing/trace' \
-	'klp_task_switch: pid=[0-9]+ comm=.* direction=patching path=(exit_to_user|idle|stack_check|cond_resched|force|reaped)$'
+	"klp_task_switch: pid=[0-9]+ comm=.* direction=patching path=$PATHS\$"
 grep klp_task_switch /sys/kernel/tracing/trace |
-	grep -Ev 'path=(exit_to_user|idle|stack_check|cond_resched|force|reaped)$' &&
+	grep -Ev "path=$PATHS\$" &&
 	fail "a klp_task_switch event with an unknown path"
 ok "every klp_task_switch event names one of the six paths"
 finish

@@ -20,13 +20,15 @@ track $MOD
 run 'insmod livepatch-shadow-fix1.ko'
 track $FIX1
 wait_log 'kept in a shadow variable'
+# The lines start with the dmesg timestamp.
+T='^\[[^]]*\] livepatch_shadow_fix1: dummy [0-9a-f]+:'
 expect_match "dmesg | grep 'kept in a shadow variable'" \
-	'^\[[^]]*\] livepatch_shadow_fix1: dummy [0-9a-f]+: allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+ kept in a shadow variable$'
+	"$T allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+ kept in a shadow variable\$"
 # The first dummy allocated under the fix expires six seconds later and
 # is freed at the next scan, two seconds apart.
 wait_log 'no leak' $((TIMEOUT + 10))
 expect_match "dmesg | grep 'no leak'" \
-	'^\[[^]]*\] livepatch_shadow_fix1: dummy [0-9a-f]+: freeing its buffer [0-9a-f]+, no leak$'
+	"$T freeing its buffer [0-9a-f]+, no leak\$"
 run 'echo 0 > /sys/kernel/livepatch/livepatch_shadow_fix1/enabled'
 wait_released $FIX1
 run 'rmmod livepatch_shadow_fix1 livepatch_shadow_mod'
