@@ -54,21 +54,24 @@ run 'P=/sys/kernel/livepatch/livepatch_callbacks_demo'
 expect 'cat $P/transition' 1
 expect 'cat $P/livepatch_callbacks_busymod/busymod_work_func,1/transition' 1
 
-# Finding the blocking tasks: dynamic debug at once, the summary at 15 s.
-ON_EXIT="echo 'func klp_try_switch_task -p' > $DYNDBG"
-run "echo 'func klp_try_switch_task +p' > /proc/dynamic_debug/control"
-wait_log 'is inside busymod_work_func'
-expect_match "dmesg | grep 'is inside'" \
-	"livepatch: 'livepatch_callbacks_demo': pid [0-9]+ \\(kworker/[^)]+\\) is inside busymod_work_func\$"
-run "echo 'func klp_try_switch_task -p' > /proc/dynamic_debug/control"
-ON_EXIT=
+# Finding the blocking tasks: the summary at 15 s, then dynamic debug,
+# whose messages come at every pass of the transition, about once a second.
+LPD="livepatch: 'livepatch_callbacks_demo':"
+KWORKER='\(kworker/[^)]+\)'
 wait_log 'signaling remaining tasks' $((15 + TIMEOUT))
 wait_log 'after [0-9]+ s$'
 wait_log ':   pid [0-9]+ '
 expect_match "dmesg | grep -A2 'signaling remaining tasks'" \
 	'livepatch: signaling remaining tasks$' \
-	"livepatch: 'livepatch_callbacks_demo': patching transition waits for 1 task\\(s\\) after 1[5-9] s\$" \
-	"livepatch: 'livepatch_callbacks_demo':   pid [0-9]+ \\(kworker/[^)]+\\): inside busymod_work_func\$"
+	"$LPD patching transition waits for 1 task\\(s\\) after 1[5-9] s\$" \
+	"$LPD   pid [0-9]+ $KWORKER: inside busymod_work_func\$"
+ON_EXIT="echo 'func klp_try_switch_task -p' > $DYNDBG"
+run "echo 'func klp_try_switch_task +p' > /proc/dynamic_debug/control"
+wait_log 'is inside busymod_work_func'
+expect_match "dmesg | grep 'is inside'" \
+	"$LPD pid [0-9]+ $KWORKER is inside busymod_work_func\$"
+run "echo 'func klp_try_switch_task -p' > /proc/dynamic_debug/control"
+ON_EXIT=
 
 # Reversing: nobody runs the new function yet, so the way back is quick.
 run 'echo 0 > $P/enabled'
