@@ -13,7 +13,11 @@
 #   - every kernel-doc directive resolves: the file exists and each name
 #     it lists has a kernel-doc comment (needs scripts/kernel-doc from the
 #     unpacked tree, build/base, or KLP_KERNEL_DOC);
-#   - every example script is executable and shellcheck-clean.
+#   - every example script is executable and shellcheck-clean, and
+#     examples/NAME.sh shows exactly the commands of NAME.rst's sessions
+#     (the "    # command" lines of its literal blocks), in the same order.
+#     The selftest test-docs.sh runs the scripts and compares what they
+#     print with the pages.
 #
 # Prints one line per problem and exits 1 if there was any.
 
@@ -110,6 +114,69 @@ for script in "$DOCS"/examples/*.sh; do
 	if command -v shellcheck >/dev/null; then
 		(cd "$DOCS/examples" && shellcheck -x "$(basename "$script")") ||
 			problem "$name: shellcheck"
+	fi
+done
+
+# shown_commands SCRIPT: the first argument of every run, expect,
+# expect_set, expect_match and expect_error call of an example script,
+# one per line: the command it shows as "# command" and runs.
+shown_commands() {
+	python3 - "$1" <<'PY'
+import re, shlex, sys
+calls = ("run", "expect", "expect_set", "expect_match", "expect_error")
+text = open(sys.argv[1]).read().replace("\\\n", "")
+lines = text.split("\n")
+i = 0
+while i < len(lines):
+    m = re.match(r"^\s*(%s)\s+(.*)$" % "|".join(calls), lines[i])
+    i += 1
+    if not m:
+        continue
+    call = m.group(2)
+    # An argument may span lines: read on until the quotes close.
+    while True:
+        try:
+            args = shlex.split(call, comments=True)
+            break
+        except ValueError:
+            if i >= len(lines):
+                sys.exit("%s: unterminated quote in %s call" % (sys.argv[1], m.group(1)))
+            call += "\n" + lines[i]
+            i += 1
+    print(args[0] if args else "")
+PY
+}
+
+# page_commands PAGE: the commands of a page's shell sessions, the lines
+# of its literal blocks that start with "# ", without the prompt.
+page_commands() {
+	sed -n 's/^    # //p' "$1"
+}
+
+step "docs: sessions of the pages against examples/*.sh"
+for script in "$DOCS"/examples/*.sh; do
+	name=$(basename "$script" .sh)
+	[[ -e "$script" && "$name" != lib ]] || continue
+	page="$DOCS/$name.rst"
+	if [[ ! -f "$page" ]]; then
+		problem "examples/$name.sh: no page $name.rst"
+		continue
+	fi
+	grep -q "Documentation/livepatch/examples/$name.sh" "$page" ||
+		problem "$name.rst: does not name examples/$name.sh"
+	if ! shown_commands "$script" >"$tmp/$name.sh.cmds"; then
+		problem "examples/$name.sh: cannot list its commands"
+		continue
+	fi
+	page_commands "$page" >"$tmp/$name.rst.cmds"
+	if [[ ! -s "$tmp/$name.rst.cmds" ]]; then
+		problem "$name.rst: no session (no '    # command' line) for examples/$name.sh"
+	elif diff -u --label "$name.rst" --label "examples/$name.sh" \
+		"$tmp/$name.rst.cmds" "$tmp/$name.sh.cmds" >"$tmp/$name.diff"; then
+		info "$name.rst: $(wc -l <"$tmp/$name.rst.cmds") commands, as in examples/$name.sh"
+	else
+		problem "$name.rst and examples/$name.sh show different commands:"
+		sed '1,2d; s/^/    /' "$tmp/$name.diff"
 	fi
 done
 
