@@ -50,10 +50,38 @@ run_script() {
 	124|137) verdict=FAIL; detail="$detail (timed out after ${limit}s)" ;;
 	*) verdict=FAIL ;;
 	esac
-	local nok nnok
+	local nok nnok leaks
 	nok=$(grep -Ec '^ *ok [0-9]+' "$out" || true)
 	nnok=$(grep -Ec '^ *not ok [0-9]+' "$out" || true)
 	((nok + nnok == 0)) || detail="$detail ktap: $nok ok, $nnok not ok"
 	rm -f "$out"
+	if leaks=$(kmemleak_check "$name"); then
+		detail="$detail kmemleak: 0"
+	elif [[ -n "$leaks" ]]; then
+		verdict=FAIL
+		detail="$detail kmemleak: $leaks leak(s)"
+	fi
 	result "$name" "$verdict" "$detail"
+}
+
+# kmemleak_check NAME: on a kernel with kmemleak, scan for what leaked
+# since the last check (the previous script), print the count and the
+# reports, forget them, and succeed only if there were none.  Without
+# kmemleak, fail and print nothing.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+kmemleak_check() {
+	local n
+	[[ -w "$KMEMLEAK" ]] || return 1
+	# kmemleak reports only objects older than 5 s: let the last ones
+	# the script freed (or lost) age.
+	sleep 6
+	echo scan >"$KMEMLEAK"
+	n=$(grep -c '^unreferenced object' "$KMEMLEAK" || true)
+	echo "$n"
+	if ((n)); then
+		echo "kmemleak after $1:" >&2
+		head -n 200 "$KMEMLEAK" >&2
+	fi
+	echo clear >"$KMEMLEAK"
+	((n == 0))
 }
