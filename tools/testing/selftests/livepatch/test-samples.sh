@@ -300,8 +300,9 @@ kept_check() {
 # The samples' story: the module leaks, fix1 stops the leak for new
 # dummies, fix2 takes over, and once it is disabled the module leaks again.
 # Lines are "<module>: dummy <p>: ...", each printed by the code that ran;
-# SH_ALLOC is the start of the line for a new dummy (extended regex).
-SH_ALLOC='dummy [0-9a-f]+: allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+'
+# SH_ALLOC is the start of the line for a new dummy (extended regexes).
+SH_DUMMY='dummy [0-9a-f]+:'
+SH_ALLOC="$SH_DUMMY allocated, expires at jiffies [0-9]+, buffer [0-9a-f]+"
 shadow_story_leaky() {
 	lp_mark_log
 	lp_ok "load livepatch-shadow-mod" load "$SH_MOD"
@@ -316,7 +317,7 @@ shadow_story_leaky() {
 	lp_ok "new dummies keep their buffer in a shadow variable" \
 		wait_log "^$FIX1: $SH_ALLOC kept in a shadow variable$"
 	lp_ok "dummies from before the fix are freed with their buffer still leaked" \
-		wait_log "^$FIX1: dummy [0-9a-f]+: allocated before the fix, its buffer stays leaked$"
+		wait_log "^$FIX1: $SH_DUMMY allocated before the fix, its buffer stays leaked$"
 	lp_ok "dummies from after the fix free their buffer when they expire" \
 		wait_log "^$FIX1: dummy [0-9a-f]+: freeing its buffer [0-9a-f]+, no leak$"
 	lp_eq "no new dummy leaks its buffer any more" 0 "$(log_count "^$SH_MOD: .* leaked$")"
