@@ -439,15 +439,13 @@ static ssize_t active_show(struct kobject *kobj, struct kobj_attribute *attr,
 			   char *buf)
 {
 	struct klp_func *func = container_of(kobj, struct klp_func, kobj);
-	struct klp_ops *ops;
+	struct klp_site *site;
 	bool top = false;
 
 	mutex_lock(&klp_mutex);
-	if (func->patched) {
-		ops = klp_find_ops(func->old_func);
-		top = ops && list_first_entry(&ops->func_stack, struct klp_func,
-					      stack_node) == func;
-	}
+	site = func->patched ? klp_site_find(func->old_func) : NULL;
+	if (site)
+		top = klp_site_top(site) == func;
 	mutex_unlock(&klp_mutex);
 
 	return sysfs_emit(buf, "%d\n", top);

@@ -32,13 +32,29 @@ static __always_inline void klp_arch_set_pc(struct ftrace_regs *fregs,
 }
 #endif
 
-/* All klp_ops in use; guarded by klp_mutex, never read by the handler. */
-static LIST_HEAD(klp_ops_list);
+/*
+ * How a site's handler is attached.  DYNAMIC: the ops is allocated, so
+ * unregistering waits until no CPU can be running the handler.  IPMODIFY:
+ * the handler changes where the call continues, which ftrace grants one
+ * user per function.  PERMANENT: turning ftrace off with the sysctl must
+ * fail rather than silently unpatch.  SAVE_REGS: without ftrace_regs the
+ * handler needs the full pt_regs to set the instruction pointer.
+ */
+#ifdef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
+#define KLP_FOPS_REGS	0
+#else
+#define KLP_FOPS_REGS	FTRACE_OPS_FL_SAVE_REGS
+#endif
+#define KLP_FOPS_FLAGS	(FTRACE_OPS_FL_PERMANENT | FTRACE_OPS_FL_IPMODIFY | \
+			 FTRACE_OPS_FL_DYNAMIC | KLP_FOPS_REGS)
+
+/* Every site in use; guarded by klp_mutex, never read by the handler. */
+static LIST_HEAD(klp_sites);
 
 /*
  * klp_ftrace_handler() - redirect a call of a patched function
  *
- * This is the RCU reader of ops->func_stack: preemption stays disabled
+ * This is the RCU reader of site->func_stack: preemption stays disabled
  * from the first load of the stack to the last use of the entry, and
  * writers wait for such sections with klp_synchronize_transition() (see
  * transition.c) or with the grace periods of unregister_ftrace_function()
@@ -58,12 +74,12 @@ static void notrace klp_ftrace_handler(unsigned long ip,
 				       struct ftrace_ops *fops,
 				       struct ftrace_regs *fregs)
 {
-	struct klp_ops *ops = container_of(fops, struct klp_ops, fops);
+	struct klp_site *site = container_of(fops, struct klp_site, fops);
 	struct klp_func *func;
 
 	preempt_disable_notrace();
 
-	func = list_first_or_null_rcu(&ops->func_stack, struct klp_func,
+	func = list_first_or_null_rcu(&site->func_stack, struct klp_func,
 				      stack_node);
 	if (WARN_ON_ONCE(!func))
 		goto out;
@@ -81,7 +97,7 @@ static void notrace klp_ftrace_handler(unsigned long ip,
 		if (current->patch_state == KLP_TRANSITION_UNPATCHED) {
 			func = list_entry_rcu(func->stack_node.next,
 					      struct klp_func, stack_node);
-			if (&func->stack_node == &ops->func_stack)
+			if (&func->stack_node == &site->func_stack)
 				goto out;
 		}
 	}
@@ -94,145 +110,148 @@ out:
 }
 
 /**
- * klp_find_ops() - find the redirection state of an old function
- * @old_func:	address of the patched function
+ * klp_site_find() - find the site of a patched function
+ * @old_func:	address of the function
  *
  * Context: klp_mutex held.
- * Return: the klp_ops, or NULL when @old_func is not patched.
+ * Return: the site, or NULL when no patch applies to @old_func.
  */
-struct klp_ops *klp_find_ops(void *old_func)
+struct klp_site *klp_site_find(void *old_func)
 {
-	struct klp_ops *ops;
-	struct klp_func *top;
+	struct klp_site *site;
 
 	klp_assert_locked();
-
-	list_for_each_entry(ops, &klp_ops_list, node) {
-		top = list_first_entry(&ops->func_stack, struct klp_func,
-				       stack_node);
-		if (top->old_func == old_func)
-			return ops;
-	}
+	list_for_each_entry(site, &klp_sites, sites)
+		if (site->old_func == old_func)
+			return site;
 	return NULL;
 }
 
-static unsigned long klp_ftrace_location(struct klp_func *func)
+/* Where ftrace can hook the old function of @func; 0 after saying why. */
+static unsigned long klp_hook_ip(struct klp_func *func)
 {
-	return ftrace_location((unsigned long)func->old_func);
-}
+	unsigned long ip = ftrace_location((unsigned long)func->old_func);
 
-/*
- * First patch of a function: allocate its klp_ops with @func as the only
- * entry, then attach the ftrace handler.  The entry goes in before the
- * ops is registered so the handler never sees an empty stack.
- */
-static int klp_ops_create(struct klp_func *func)
-{
-	unsigned long ip = klp_ftrace_location(func);
-	struct klp_ops *ops;
-	int ret;
-
-	if (!ip) {
+	if (!ip)
 		pr_err("failed to find location for function '%s'\n",
 		       func->old_name);
-		return -EINVAL;
-	}
+	return ip;
+}
 
-	ops = kzalloc(sizeof(*ops), GFP_KERNEL);
-	if (!ops)
-		return -ENOMEM;
+/* Filter the site's ops on its function, then start the handler. */
+static int klp_site_attach(struct klp_site *site, const char *name)
+{
+	int err = ftrace_set_filter_ip(&site->fops, site->ip, 0, 0);
 
-	ops->fops.func = klp_ftrace_handler;
-	ops->fops.flags = FTRACE_OPS_FL_DYNAMIC |
-#ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
-			  FTRACE_OPS_FL_SAVE_REGS |
-#endif
-			  FTRACE_OPS_FL_IPMODIFY |
-			  FTRACE_OPS_FL_PERMANENT;
-	INIT_LIST_HEAD(&ops->func_stack);
-	list_add_rcu(&func->stack_node, &ops->func_stack);
-
-	ret = ftrace_set_filter_ip(&ops->fops, ip, 0, 0);
-	if (ret) {
+	if (err) {
 		pr_err("failed to set ftrace filter for function '%s' (%d)\n",
-		       func->old_name, ret);
-		goto err_free_ops;
+		       name, err);
+		return err;
 	}
-
-	ret = register_ftrace_function(&ops->fops);
-	if (ret) {
+	err = register_ftrace_function(&site->fops);
+	if (err) {
 		pr_err("failed to register ftrace handler for function '%s' (%d)\n",
-		       func->old_name, ret);
-		goto err_clear_filter;
+		       name, err);
+		ftrace_set_filter_ip(&site->fops, site->ip, 1, 0);
 	}
-
-	list_add(&ops->node, &klp_ops_list);
-	return 0;
-
-err_clear_filter:
-	ftrace_set_filter_ip(&ops->fops, ip, 1, 0);
-err_free_ops:
-	kfree(ops);
-	return ret;
+	return err;
 }
 
 /*
- * Last entry gone: detach the handler, then free the ops.  For a DYNAMIC
- * ops, unregister_ftrace_function() returns only once no CPU can still
- * run the handler or its trampoline, so the kfree() cannot race with it.
+ * For a DYNAMIC ops, unregister_ftrace_function() returns only once no
+ * CPU can still run the handler or its trampoline, so the site may be
+ * freed right after this.
  */
-static void klp_ops_destroy(struct klp_ops *ops, struct klp_func *func)
+static void klp_site_detach(struct klp_site *site)
 {
-	WARN_ON_ONCE(unregister_ftrace_function(&ops->fops));
-	ftrace_set_filter_ip(&ops->fops, klp_ftrace_location(func), 1, 0);
-	list_del(&ops->node);
-	kfree(ops);
+	WARN_ON_ONCE(unregister_ftrace_function(&site->fops));
+	ftrace_set_filter_ip(&site->fops, site->ip, 1, 0);
+}
+
+/*
+ * First entry for a function: a new site with @func alone on its stack.
+ * The entry goes on before the handler is attached, so the handler never
+ * finds the stack empty.
+ */
+static int klp_site_create(struct klp_func *func)
+{
+	unsigned long ip = klp_hook_ip(func);
+	struct klp_site *site;
+	int err;
+
+	if (!ip)
+		return -EINVAL;
+	site = kzalloc(sizeof(*site), GFP_KERNEL);
+	if (!site)
+		return -ENOMEM;
+
+	site->old_func = func->old_func;
+	site->ip = ip;
+	site->fops.func = klp_ftrace_handler;
+	site->fops.flags = KLP_FOPS_FLAGS;
+	INIT_LIST_HEAD(&site->func_stack);
+	list_add_rcu(&func->stack_node, &site->func_stack);
+
+	err = klp_site_attach(site, func->old_name);
+	if (err) {
+		kfree(site);
+		return err;
+	}
+	list_add(&site->sites, &klp_sites);
+	return 0;
+}
+
+/* Last entry gone: the function runs unhooked again. */
+static void klp_site_destroy(struct klp_site *site)
+{
+	klp_site_detach(site);
+	list_del(&site->sites);
+	kfree(site);
 }
 
 static int klp_patch_func(struct klp_func *func)
 {
-	struct klp_ops *ops;
-	int ret;
+	struct klp_site *site;
+	int err;
 
 	if (WARN_ON_ONCE(!func->old_func || func->patched))
 		return -EINVAL;
 
-	ops = klp_find_ops(func->old_func);
-	if (ops) {
+	site = klp_site_find(func->old_func);
+	if (!site) {
+		err = klp_site_create(func);
+		if (err)
+			return err;
+	} else {
 		/*
 		 * Publishes the fully set up entry (transition flag
 		 * included) to handlers already running on this function.
 		 */
-		list_add_rcu(&func->stack_node, &ops->func_stack);
-	} else {
-		ret = klp_ops_create(func);
-		if (ret)
-			return ret;
+		list_add_rcu(&func->stack_node, &site->func_stack);
 	}
-
 	func->patched = true;
 	return 0;
 }
 
 static void klp_unpatch_func(struct klp_func *func)
 {
-	struct klp_ops *ops;
+	struct klp_site *site;
 
 	if (WARN_ON_ONCE(!func->patched))
 		return;
-	ops = klp_find_ops(func->old_func);
-	if (WARN_ON_ONCE(!ops))
+	site = klp_site_find(func->old_func);
+	if (WARN_ON_ONCE(!site))
 		return;
 
-	if (list_is_singular(&ops->func_stack)) {
-		klp_ops_destroy(ops, func);
-	} else {
-		/*
-		 * A handler may still hold @func; it stays allocated until
-		 * its patch is freed, after klp_synchronize_transition().
-		 */
+	/*
+	 * With other entries left, a handler may still hold @func; it stays
+	 * allocated until its patch is freed, after
+	 * klp_synchronize_transition().
+	 */
+	if (list_is_singular(&site->func_stack))
+		klp_site_destroy(site);
+	else
 		list_del_rcu(&func->stack_node);
-	}
 	func->patched = false;
 }
 

@@ -8,23 +8,42 @@
 #include <linux/livepatch.h>
 
 /**
- * struct klp_ops - redirection state of one patched function
- * @node:	entry in klp_ops_list; guarded by klp_mutex
- * @func_stack:	klp_func entries patching this function, newest first.
- *		Writers hold klp_mutex and use the _rcu list helpers; the
- *		ftrace handler reads it with preemption disabled.
- * @fops:	the ftrace_ops registered on the old function
+ * struct klp_site - one patched function and the handler attached to it
+ * @fops:	ftrace_ops whose only filter entry is @ip
+ * @old_func:	the patched function, the key klp_site_find() looks up
+ * @ip:		its ftrace location, kept for detaching the handler
+ * @func_stack:	klp_func entries (linked by stack_node) patching it, newest
+ *		first.  Changed only under klp_mutex, with the _rcu list
+ *		helpers; klp_ftrace_handler() reads it with preemption off.
+ * @sites:	entry in the list of all sites; klp_mutex
  *
- * One exists for each old function that at least one patch replaces;
- * it is freed when its func_stack becomes empty.
+ * A site is created by the first entry that patches @old_func and freed
+ * with the last one, so @func_stack is never empty while the handler is
+ * attached.
  */
-struct klp_ops {
-	struct list_head node;
-	struct list_head func_stack;
+struct klp_site {
 	struct ftrace_ops fops;
+	void *old_func;
+	unsigned long ip;
+	struct list_head func_stack;
+	struct list_head sites;
 };
 
-struct klp_ops *klp_find_ops(void *old_func);
+struct klp_site *klp_site_find(void *old_func);
+
+/* The entry callers of the site's function reach outside a transition. */
+static inline struct klp_func *klp_site_top(struct klp_site *site)
+{
+	return list_first_entry(&site->func_stack, struct klp_func, stack_node);
+}
+
+/* The entry @func hides, or NULL when below it is the original code. */
+static inline struct klp_func *klp_site_below(struct klp_site *site,
+					      struct klp_func *func)
+{
+	return list_is_last(&func->stack_node, &site->func_stack) ? NULL :
+	       list_next_entry(func, stack_node);
+}
 
 int klp_patch_object(struct klp_object *obj);
 void klp_unpatch_object(struct klp_object *obj);

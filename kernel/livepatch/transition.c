@@ -207,18 +207,17 @@ static void klp_switch_now(struct task_struct *task, int path)
  */
 static void klp_func_range(struct klp_func *func, struct klp_range *r)
 {
-	struct klp_ops *ops = klp_find_ops(func->old_func);
-	struct klp_func *below;
+	struct klp_site *site = klp_site_find(func->old_func);
+	struct klp_func *below = site ? klp_site_below(site, func) : NULL;
 
 	r->name = func->old_name;
 	if (klp_target_state == KLP_TRANSITION_UNPATCHED) {
 		r->start = (unsigned long)func->new_func;
 		r->end = r->start + func->new_size;
-	} else if (!ops || list_is_last(&func->stack_node, &ops->func_stack)) {
+	} else if (!below) {
 		r->start = (unsigned long)func->old_func;
 		r->end = r->start + func->old_size;
 	} else {
-		below = list_next_entry(func, stack_node);
 		r->start = (unsigned long)below->new_func;
 		r->end = r->start + below->new_size;
 	}
