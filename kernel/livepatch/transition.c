@@ -505,6 +505,66 @@ static void klp_arm_hooks(bool on)
 
 /* ---- the transition -------------------------------------------------- */
 
+/*
+ * Call @fn on every task: those on the task list, with tasklist_lock held
+ * for reading so that copy_process() cannot add one half set up (see
+ * klp_copy_process()), then the idle tasks, which are not on that list.
+ */
+static void klp_for_every_task(void (*fn)(struct task_struct *task))
+{
+	struct task_struct *g, *task;
+	unsigned int cpu;
+
+	read_lock(&tasklist_lock);
+	for_each_process_thread(g, task)
+		fn(task);
+	read_unlock(&tasklist_lock);
+
+	for_each_possible_cpu(cpu)
+		fn(idle_task(cpu));
+}
+
+/* Start @task in the state opposite to the target: it has not switched. */
+static void klp_task_init_state(struct task_struct *task)
+{
+	WARN_ON_ONCE(task->patch_state != KLP_TRANSITION_IDLE);
+	task->patch_state = !klp_target_state;
+}
+
+static void klp_task_mark_pending(struct task_struct *task)
+{
+	if (task->patch_state == klp_target_state)
+		return;
+	atomic_inc(&klp_pending_count);
+	set_tsk_thread_flag(task, TIF_PATCH_PENDING);
+}
+
+static void klp_task_unmark(struct task_struct *task)
+{
+	clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
+}
+
+static void klp_task_reset_state(struct task_struct *task)
+{
+	WARN_ON_ONCE(klp_patch_pending(task));
+	task->patch_state = KLP_TRANSITION_IDLE;
+}
+
+static void klp_task_force(struct task_struct *task)
+{
+	klp_switch_now(task, KLP_SWITCH_FORCE);
+}
+
+static void klp_set_transition_flags(struct klp_patch *patch, bool on)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+
+	klp_for_each_object(patch, obj)
+		klp_for_each_func(obj, func)
+			func->transition = on;
+}
+
 /**
  * klp_init_transition() - prepare every task and function for a transition
  * @patch:	the patch to apply or remove
@@ -514,12 +574,6 @@ static void klp_arm_hooks(bool on)
  */
 void klp_init_transition(struct klp_patch *patch, int state)
 {
-	int initial = !state;
-	struct task_struct *g, *task;
-	struct klp_object *obj;
-	struct klp_func *func;
-	unsigned int cpu;
-
 	klp_assert_locked();
 	WARN_ON_ONCE(klp_target_state != KLP_TRANSITION_IDLE);
 
@@ -528,18 +582,7 @@ void klp_init_transition(struct klp_patch *patch, int state)
 		 klp_state_name(state));
 	/* Without pending flags, nothing reads the target yet. */
 	klp_target_state = state;
-
-	read_lock(&tasklist_lock);
-	for_each_process_thread(g, task) {
-		WARN_ON_ONCE(task->patch_state != KLP_TRANSITION_IDLE);
-		task->patch_state = initial;
-	}
-	read_unlock(&tasklist_lock);
-	for_each_possible_cpu(cpu) {
-		task = idle_task(cpu);
-		WARN_ON_ONCE(task->patch_state != KLP_TRANSITION_IDLE);
-		task->patch_state = initial;
-	}
+	klp_for_every_task(klp_task_init_state);
 
 	/*
 	 * Every patch_state before any func->transition: a handler that
@@ -548,46 +591,7 @@ void klp_init_transition(struct klp_patch *patch, int state)
 	 * later through list_add_rcu(), which publishes the flag with them.
 	 */
 	smp_wmb();
-	klp_for_each_object(patch, obj)
-		klp_for_each_func(obj, func)
-			func->transition = true;
-}
-
-static void klp_set_all_pending(void)
-{
-	struct task_struct *g, *task;
-	unsigned int cpu;
-
-	read_lock(&tasklist_lock);
-	for_each_process_thread(g, task) {
-		if (task->patch_state != klp_target_state) {
-			atomic_inc(&klp_pending_count);
-			set_tsk_thread_flag(task, TIF_PATCH_PENDING);
-		}
-	}
-	read_unlock(&tasklist_lock);
-
-	for_each_possible_cpu(cpu) {
-		task = idle_task(cpu);
-		if (task->patch_state != klp_target_state) {
-			atomic_inc(&klp_pending_count);
-			set_tsk_thread_flag(task, TIF_PATCH_PENDING);
-		}
-	}
-}
-
-static void klp_clear_all_pending(void)
-{
-	struct task_struct *g, *task;
-	unsigned int cpu;
-
-	read_lock(&tasklist_lock);
-	for_each_process_thread(g, task)
-		clear_tsk_thread_flag(task, TIF_PATCH_PENDING);
-	read_unlock(&tasklist_lock);
-
-	for_each_possible_cpu(cpu)
-		clear_tsk_thread_flag(idle_task(cpu), TIF_PATCH_PENDING);
+	klp_set_transition_flags(patch, true);
 }
 
 /**
@@ -624,7 +628,7 @@ void klp_start_transition(void)
 	 * klp_update_patch_state().
 	 */
 	smp_wmb();
-	klp_set_all_pending();
+	klp_for_every_task(klp_task_mark_pending);
 
 	klp_arm_hooks(true);
 	trace_klp_transition_start(klp_patch_name(), klp_target_state,
@@ -750,35 +754,6 @@ static void klp_schedule_rescan(unsigned int pending)
 			       msecs_to_jiffies(KLP_RESCAN_MAX_MS));
 }
 
-static void klp_set_transition_flags(struct klp_patch *patch, bool on)
-{
-	struct klp_object *obj;
-	struct klp_func *func;
-
-	klp_for_each_object(patch, obj)
-		klp_for_each_func(obj, func)
-			func->transition = on;
-}
-
-static void klp_reset_task_states(void)
-{
-	struct task_struct *g, *task;
-	unsigned int cpu;
-
-	read_lock(&tasklist_lock);
-	for_each_process_thread(g, task) {
-		WARN_ON_ONCE(klp_patch_pending(task));
-		task->patch_state = KLP_TRANSITION_IDLE;
-	}
-	read_unlock(&tasklist_lock);
-
-	for_each_possible_cpu(cpu) {
-		task = idle_task(cpu);
-		WARN_ON_ONCE(klp_patch_pending(task));
-		task->patch_state = KLP_TRANSITION_IDLE;
-	}
-}
-
 static void klp_run_post_callbacks(struct klp_patch *patch)
 {
 	struct klp_object *obj;
@@ -829,7 +804,7 @@ static void klp_complete_transition(void)
 	}
 
 	klp_arm_hooks(false);
-	klp_reset_task_states();
+	klp_for_every_task(klp_task_reset_state);
 
 	/* Both branches above waited for every reader of the ranges. */
 	kfree(klp_ranges);
@@ -925,7 +900,7 @@ void klp_reverse_transition(void)
 	 * themselves right now, so none of them picks up the old target
 	 * after the flags are set again.
 	 */
-	klp_clear_all_pending();
+	klp_for_every_task(klp_task_unmark);
 	klp_synchronize_transition();
 
 	klp_transition_patch->enabled = !klp_transition_patch->enabled;
@@ -954,33 +929,28 @@ void klp_reverse_transition(void)
  */
 void klp_force_transition(void)
 {
-	struct task_struct *g, *task;
+	bool unpatching = klp_target_state == KLP_TRANSITION_UNPATCHED;
+	bool replacing = !unpatching && klp_transition_patch->replace;
 	struct klp_patch *patch;
-	unsigned int cpu;
 
 	klp_assert_locked();
 	pr_warn("'%s': forcing the %s transition; tasks still in replaced code keep running it%s\n",
 		klp_patch_name(), klp_state_name(klp_target_state),
-		klp_target_state == KLP_TRANSITION_UNPATCHED ?
-		", so this module can no longer be removed" :
-		klp_transition_patch->replace ?
+		unpatching ? ", so this module can no longer be removed" :
+		replacing ?
 		", so the modules of the replaced patches can no longer be removed" :
 		"");
 
 	klp_was_forced = true;
-	read_lock(&tasklist_lock);
-	for_each_process_thread(g, task)
-		klp_switch_now(task, KLP_SWITCH_FORCE);
-	read_unlock(&tasklist_lock);
-	for_each_possible_cpu(cpu)
-		klp_switch_now(idle_task(cpu), KLP_SWITCH_FORCE);
+	klp_for_every_task(klp_task_force);
 
-	if (klp_target_state == KLP_TRANSITION_UNPATCHED) {
-		klp_transition_patch->forced = true;
-	} else if (klp_transition_patch->replace) {
-		klp_for_each_patch(patch)
-			if (patch != klp_transition_patch)
-				patch->forced = true;
+	/*
+	 * Pin the code a forced task may still run: the patch being removed,
+	 * or every patch an atomic replace leaves behind.
+	 */
+	klp_for_each_patch(patch) {
+		if (patch == klp_transition_patch ? unpatching : replacing)
+			patch->forced = true;
 	}
 
 	klp_try_complete_transition();
