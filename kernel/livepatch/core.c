@@ -39,11 +39,6 @@ LIST_HEAD(klp_patches);
 /* /sys/kernel/livepatch */
 static struct kobject *klp_root_kobj;
 
-static bool klp_is_module(struct klp_object *obj)
-{
-	return obj->name;
-}
-
 static const char *klp_obj_name(struct klp_object *obj)
 {
 	return klp_is_module(obj) ? obj->name : "vmlinux";
@@ -959,69 +954,73 @@ static void klp_free_patch_work_fn(struct work_struct *work)
 	klp_free_patch_finish(container_of(work, struct klp_patch, free_work));
 }
 
-/**
- * klp_free_patch_async() - free a patch that is no longer applied
- * @patch:	a disabled patch
- *
- * The second half runs from a work item, since the caller may be a sysfs
- * attribute of @patch itself.
- *
- * Context: klp_mutex held.
+/*
+ * Free a patch that is no longer applied.  The second half runs from a
+ * work item, since the caller may be a sysfs attribute of @patch itself.
  */
-void klp_free_patch_async(struct klp_patch *patch)
+static void klp_free_patch_async(struct klp_patch *patch)
 {
 	klp_free_patch_start(patch);
 	schedule_work(&patch->free_work);
 }
 
 /**
- * klp_free_replaced_patches_async() - free what an atomic replace replaced
- * @new_patch:	the replacing patch, newest on the list
+ * klp_retire_replaced() - drop what a completed atomic replace made unused
+ * @new_patch:	the replacing patch, newest on klp_patches
  *
- * Context: klp_mutex held.
- */
-void klp_free_replaced_patches_async(struct klp_patch *new_patch)
-{
-	struct klp_patch *old, *tmp;
-
-	klp_for_each_patch_safe(old, tmp) {
-		if (old == new_patch)
-			break;
-		klp_free_patch_async(old);
-	}
-}
-
-/**
- * klp_unpatch_replaced_patches() - take replaced patches off the stacks
- * @new_patch:	the replacing patch, whose transition has completed
+ * Every task now runs @new_patch's code, or the original code through
+ * its nop entries.  The patches before it come off the func_stacks, and
+ * then the nops, which only send calls where they would go anyway, are
+ * unpatched and freed with the objects made for them.  A handler that
+ * still holds one of these entries after a forced transition is covered:
+ * the entries stay valid under RCU (klp_unpatch_objects_dynamic() detaches
+ * a nop's handler before freeing it) and forced modules stay loaded.
  *
  * Context: klp_mutex held; may sleep.
  */
-void klp_unpatch_replaced_patches(struct klp_patch *new_patch)
+void klp_retire_replaced(struct klp_patch *new_patch)
 {
-	struct klp_patch *old;
+	struct klp_patch *old = new_patch;
 
-	klp_for_each_patch(old) {
-		if (old == new_patch)
-			break;
+	klp_assert_locked();
+	list_for_each_entry_continue_reverse(old, &klp_patches, list) {
 		old->enabled = false;
 		klp_unpatch_objects(old);
 	}
+
+	klp_unpatch_objects_dynamic(new_patch);
+	klp_free_objects(new_patch, true);
 }
 
 /**
- * klp_discard_nops() - drop the nop entries of a completed atomic replace
- * @new_patch:	the replacing patch
+ * klp_release_unused() - free the patches a completed transition left over
+ * @patch:	the patch whose transition completed
  *
- * With the replaced patches gone the nops only send calls to where they
- * would go anyway, so they and the objects made for them are freed.
+ * After an unpatching transition that is @patch itself; after an atomic
+ * replace, the patches it replaced (already off the stacks, see
+ * klp_retire_replaced()).  Their freeing finishes asynchronously.
  *
- * Context: klp_mutex held; may sleep.
+ * Context: klp_mutex held.
  */
-void klp_discard_nops(struct klp_patch *new_patch)
+void klp_release_unused(struct klp_patch *patch)
 {
-	klp_unpatch_objects_dynamic(new_patch);
-	klp_free_objects(new_patch, true);
+	struct klp_patch *old;
+
+	klp_assert_locked();
+	if (!patch->enabled) {
+		klp_free_patch_async(patch);
+		return;
+	}
+	if (!patch->replace)
+		return;
+
+	/* Each free unlinks its patch, so the oldest left is always first. */
+	for (;;) {
+		old = list_first_entry(&klp_patches, struct klp_patch, list);
+		if (old == patch)
+			break;
+		klp_free_patch_async(old);
+	}
 }
 
 /* ======================= enable and disable =========================== */

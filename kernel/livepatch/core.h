@@ -31,15 +31,26 @@ extern struct list_head klp_patches;
 #define klp_for_each_patch_safe(patch, tmp_patch) \
 	list_for_each_entry_safe(patch, tmp_patch, &klp_patches, list)
 
-/* Called by transition.c when a transition has completed. */
-void klp_free_patch_async(struct klp_patch *patch);
-void klp_free_replaced_patches_async(struct klp_patch *new_patch);
-void klp_unpatch_replaced_patches(struct klp_patch *new_patch);
-void klp_discard_nops(struct klp_patch *new_patch);
+/* Called by transition.c once every task has reached the target state. */
+void klp_retire_replaced(struct klp_patch *new_patch);
+void klp_release_unused(struct klp_patch *patch);
 
+/* An object with a name stands for that module; without, for vmlinux. */
+static inline bool klp_is_module(struct klp_object *obj)
+{
+	return obj->name;
+}
+
+/*
+ * Can @obj be patched now?  vmlinux always can; a module object is bound
+ * to its module (obj->mod) from the module's COMING notification until
+ * its GOING one, under klp_mutex.
+ */
 static inline bool klp_is_object_loaded(struct klp_object *obj)
 {
-	return !obj->name || obj->mod;
+	if (klp_is_module(obj))
+		return obj->mod;
+	return true;
 }
 
 /*

@@ -781,10 +781,8 @@ static void klp_complete_transition(void)
 	pr_debug("'%s': completing %s transition\n", klp_patch_name(),
 		 klp_state_name(klp_target_state));
 
-	if (patching && patch->replace) {
-		klp_unpatch_replaced_patches(patch);
-		klp_discard_nops(patch);
-	}
+	if (patching && patch->replace)
+		klp_retire_replaced(patch);
 
 	if (!patching) {
 		/*
@@ -865,11 +863,7 @@ bool klp_try_complete_transition(void)
 
 	klp_complete_transition();
 
-	/* Freeing waits for sysfs, so it cannot happen in this context. */
-	if (!patch->enabled)
-		klp_free_patch_async(patch);
-	else if (patch->replace)
-		klp_free_replaced_patches_async(patch);
+	klp_release_unused(patch);
 	return true;
 }
 
