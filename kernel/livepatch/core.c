@@ -125,87 +125,98 @@ static int klp_find_object_symbol(const char *objname, const char *name,
 
 static_assert(MODULE_NAME_LEN == 56 && KSYM_NAME_LEN == 512);
 
-static int klp_resolve_symbols(Elf_Shdr *sechdrs, const char *strtab,
-			       unsigned int symndx, Elf_Shdr *relasec,
-			       const char *sec_objname)
+/* The parts of a livepatch module's ELF copy that klp relocations use. */
+struct klp_elf {
+	struct module *pmod;
+	Elf_Shdr *sechdrs;
+	const char *shstrtab;
+	const char *strtab;
+	unsigned int symndx;
+};
+
+/*
+ * Give one symbol of a klp relocation section its address.  @sec_objname
+ * is the object the section targets.
+ */
+static int klp_resolve_symbol(Elf_Sym *sym, const char *full,
+			      const char *sec_objname)
 {
-	bool sec_vmlinux = !strcmp(sec_objname, "vmlinux");
-	Elf_Rela *relas = (void *)relasec->sh_addr;
 	char sym_objname[MODULE_NAME_LEN];
 	char sym_name[KSYM_NAME_LEN];
-	unsigned int i, nr = relasec->sh_size / sizeof(Elf_Rela);
 	unsigned long sympos, addr;
-	const char *full;
-	Elf_Sym *sym;
+	bool sym_vmlinux;
 	int ret;
 
-	for (i = 0; i < nr; i++) {
-		sym = (Elf_Sym *)sechdrs[symndx].sh_addr +
-		      ELF_R_SYM(relas[i].r_info);
-		full = strtab + sym->st_name;
-
-		if (sym->st_shndx != SHN_LIVEPATCH) {
-			pr_err("symbol '%s' in a klp relocation section is not a livepatch symbol\n",
-			       full);
-			return -EINVAL;
-		}
-		if (sscanf(full, KLP_SYM_FMT, sym_objname, sym_name,
-			   &sympos) != 3) {
-			pr_err("livepatch symbol '%s' is not named .klp.sym.<object>.<name>,<pos>\n",
-			       full);
-			return -EINVAL;
-		}
-		/*
-		 * vmlinux symbols are resolved when the patch module loads;
-		 * a module's section must not reach them later on.
-		 */
-		if (!sec_vmlinux && !strcmp(sym_objname, "vmlinux")) {
-			pr_err("symbol '%s' refers to vmlinux from a relocation section of '%s'\n",
-			       full, sec_objname);
-			return -EINVAL;
-		}
-
-		ret = klp_find_object_symbol(strcmp(sym_objname, "vmlinux") ?
-					     sym_objname : NULL,
-					     sym_name, sympos, &addr);
-		if (ret)
-			return ret;
-		sym->st_value = addr;
+	if (sym->st_shndx != SHN_LIVEPATCH) {
+		pr_err("symbol '%s' in a klp relocation section is not a livepatch symbol\n",
+		       full);
+		return -EINVAL;
 	}
-	return 0;
+	if (sscanf(full, KLP_SYM_FMT, sym_objname, sym_name, &sympos) != 3) {
+		pr_err("livepatch symbol '%s' is not named .klp.sym.<object>.<name>,<pos>\n",
+		       full);
+		return -EINVAL;
+	}
+
+	/*
+	 * vmlinux symbols are resolved when the patch module loads; a
+	 * module's section must not reach them later on.
+	 */
+	sym_vmlinux = !strcmp(sym_objname, "vmlinux");
+	if (sym_vmlinux && strcmp(sec_objname, "vmlinux")) {
+		pr_err("symbol '%s' refers to vmlinux from a relocation section of '%s'\n",
+		       full, sec_objname);
+		return -EINVAL;
+	}
+
+	ret = klp_find_object_symbol(sym_vmlinux ? NULL : sym_objname,
+				     sym_name, sympos, &addr);
+	if (!ret)
+		sym->st_value = addr;
+	return ret;
 }
 
 /*
- * Apply (or clear) one klp relocation section if it belongs to @objname
- * (NULL: vmlinux).  Symbols are all resolved before anything is written,
- * so a bad symbol leaves the section untouched.
+ * Apply (or clear) klp relocation section @secndx if it belongs to
+ * @objname (NULL: vmlinux).  Its symbols are all resolved before anything
+ * is written, so a bad symbol leaves the section untouched.
  */
-static int klp_write_section_relocs(struct module *pmod, Elf_Shdr *sechdrs,
-				    const char *shstrtab, const char *strtab,
-				    unsigned int symndx, unsigned int secndx,
-				    const char *objname, bool apply)
+static int klp_write_section_relocs(const struct klp_elf *elf,
+				    unsigned int secndx, const char *objname,
+				    bool apply)
 {
+	Elf_Shdr *sec = &elf->sechdrs[secndx];
+	const char *secname = elf->shstrtab + sec->sh_name;
+	Elf_Sym *symtab = (Elf_Sym *)elf->sechdrs[elf->symndx].sh_addr;
+	Elf_Rela *rela = (Elf_Rela *)sec->sh_addr;
+	Elf_Rela *last = rela + sec->sh_size / sizeof(*rela);
 	char sec_objname[MODULE_NAME_LEN];
-	Elf_Shdr *sec = sechdrs + secndx;
+	Elf_Sym *sym;
 	int ret;
 
-	if (sscanf(shstrtab + sec->sh_name, KLP_SEC_FMT, sec_objname) != 1) {
+	if (sscanf(secname, KLP_SEC_FMT, sec_objname) != 1) {
 		pr_err("'%s': section '%s' is not named .klp.rela.<object>.<section>\n",
-		       pmod->name, shstrtab + sec->sh_name);
+		       elf->pmod->name, secname);
 		return -EINVAL;
 	}
 	if (strcmp(objname ?: "vmlinux", sec_objname))
 		return 0;
 
 	if (!apply) {
-		clear_relocate_add(sechdrs, strtab, symndx, secndx, pmod);
+		clear_relocate_add(elf->sechdrs, elf->strtab, elf->symndx,
+				   secndx, elf->pmod);
 		return 0;
 	}
 
-	ret = klp_resolve_symbols(sechdrs, strtab, symndx, sec, sec_objname);
-	if (ret)
-		return ret;
-	return apply_relocate_add(sechdrs, strtab, symndx, secndx, pmod);
+	for (; rela < last; rela++) {
+		sym = symtab + ELF_R_SYM(rela->r_info);
+		ret = klp_resolve_symbol(sym, elf->strtab + sym->st_name,
+					 sec_objname);
+		if (ret)
+			return ret;
+	}
+	return apply_relocate_add(elf->sechdrs, elf->strtab, elf->symndx,
+				  secndx, elf->pmod);
 }
 
 /**
@@ -230,36 +241,45 @@ int klp_apply_section_relocs(struct module *pmod, Elf_Shdr *sechdrs,
 			     unsigned int symindex, unsigned int secindex,
 			     const char *objname)
 {
-	return klp_write_section_relocs(pmod, sechdrs, shstrtab, strtab,
-					symindex, secindex, objname, true);
+	const struct klp_elf elf = {
+		.pmod		= pmod,
+		.sechdrs	= sechdrs,
+		.shstrtab	= shstrtab,
+		.strtab		= strtab,
+		.symndx		= symindex,
+	};
+
+	return klp_write_section_relocs(&elf, secindex, objname, true);
 }
 
 /*
  * Apply or clear the klp relocation sections of @patch's module that
- * target @obj, sections [1, @end) of its ELF copy.  Return: 0 or the
- * first error; an apply stops at the section that failed.
+ * target @obj, among sections [1, @end) of its ELF copy.  An apply stops
+ * at the first section that fails and returns its error; *@done (if
+ * given) is set to the index it stopped at, @end when all went well.
  */
 static int klp_write_object_relocs(struct klp_patch *patch,
 				   struct klp_object *obj, unsigned int end,
-				   bool apply, unsigned int *stop)
+				   bool apply, unsigned int *done)
 {
 	struct klp_modinfo *info = patch->mod->klp_info;
-	unsigned int i;
+	const struct klp_elf elf = {
+		.pmod		= patch->mod,
+		.sechdrs	= info->sechdrs,
+		.shstrtab	= info->secstrings,
+		.strtab		= patch->mod->core_kallsyms.strtab,
+		.symndx		= info->symndx,
+	};
+	unsigned int i = 1;
 	int ret = 0;
 
-	for (i = 1; i < end; i++) {
-		if (!(info->sechdrs[i].sh_flags & SHF_RELA_LIVEPATCH))
-			continue;
-		ret = klp_write_section_relocs(patch->mod, info->sechdrs,
-					       info->secstrings,
-					       patch->mod->core_kallsyms.strtab,
-					       info->symndx, i, obj->name,
-					       apply);
-		if (ret)
-			break;
+	for (; i < end && !ret; i++) {
+		if (elf.sechdrs[i].sh_flags & SHF_RELA_LIVEPATCH)
+			ret = klp_write_section_relocs(&elf, i, obj->name,
+						       apply);
 	}
-	if (stop)
-		*stop = i;
+	if (done)
+		*done = ret ? i - 1 : end;
 	return ret;
 }
 
