@@ -240,6 +240,19 @@ build_suites() {
 	fi
 }
 
+# The pages of Documentation/livepatch and their examples/ scripts, which
+# the selftest test-docs.sh runs in the VM (as /docs/livepatch).
+stage_docs() {
+	local docs="$VIEW/Documentation/livepatch"
+	rm -rf "$STAGE/docs"
+	if [[ -d "$docs" ]]; then
+		mkdir -p "$STAGE/docs"
+		rsync -a "$docs/" "$STAGE/docs/livepatch/"
+		info "docs: $(find "$STAGE/docs/livepatch" -maxdepth 1 -name '*.rst' | wc -l) pages," \
+		     "$(find "$STAGE/docs/livepatch/examples" -name '*.sh' 2>/dev/null | wc -l) example scripts"
+	fi
+}
+
 locked_build() {
 	: >"$BUILD_LOG"
 	ensure_base
@@ -248,6 +261,7 @@ locked_build() {
 	configure
 	compile_kernel
 	build_suites
+	stage_docs
 }
 
 T0=$SECONDS

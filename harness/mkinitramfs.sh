@@ -6,7 +6,8 @@
 # Packs build/initramfs-<tag>.cpio (uncompressed newc) from what build.sh
 # staged: busybox for the basics, the host's bash, kmod, coreutils, dmesg,
 # sysctl and friends (the selftests compare their exact messages), the
-# kernel's modules, both selftest suites and the jobs in harness/initramfs/.
+# kernel's modules, both selftest suites, Documentation/livepatch with its
+# example scripts and the jobs in harness/initramfs/.
 
 # Read the whole script before running any of it: it may be edited while
 # it runs (a shared work tree), and bash reads scripts as it goes.
@@ -101,6 +102,14 @@ for suite in selftests conformance; do
 		info "/$suite: none"
 	fi
 done
+# The pages and examples of Documentation/livepatch, for test-docs.sh
+# (LP_DOCS, set by /init).
+if [[ -d "$STAGE/docs/livepatch" ]]; then
+	rsync -a "$STAGE/docs/" "$ROOT/docs/"
+	info "/docs/livepatch: $(find "$ROOT/docs/livepatch/examples" -name '*.sh' 2>/dev/null | wc -l) example scripts"
+else
+	info "/docs/livepatch: none staged"
+fi
 mkdir -p "$ROOT/harness"
 rsync -a "$KLP_HARNESS/initramfs/jobs" "$KLP_HARNESS/initramfs/lib.sh" "$ROOT/harness/"
 # In-VM benchmark scripts: harness/bench/vm/*.sh -> /harness/bench/*.sh.

@@ -510,22 +510,24 @@ static void klp_kobj_release_func(struct kobject *kobj)
 	}
 }
 
-static const struct kobj_type klp_ktype_patch = {
-	.release = klp_kobj_release_patch,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = klp_patch_groups,
+/* The three levels of the tree, indexing klp_ktypes[]. */
+enum klp_level {
+	KLP_LEVEL_PATCH,
+	KLP_LEVEL_OBJECT,
+	KLP_LEVEL_FUNC,
 };
 
-static const struct kobj_type klp_ktype_object = {
-	.release = klp_kobj_release_object,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = klp_object_groups,
-};
+/* Each level has its attribute groups klp_<level>_groups and a release. */
+#define KLP_KTYPE(level) {					\
+	.sysfs_ops	= &kobj_sysfs_ops,			\
+	.default_groups	= klp_##level##_groups,			\
+	.release	= klp_kobj_release_##level,		\
+}
 
-static const struct kobj_type klp_ktype_func = {
-	.release = klp_kobj_release_func,
-	.sysfs_ops = &kobj_sysfs_ops,
-	.default_groups = klp_func_groups,
+static const struct kobj_type klp_ktypes[] = {
+	[KLP_LEVEL_PATCH]	= KLP_KTYPE(patch),
+	[KLP_LEVEL_OBJECT]	= KLP_KTYPE(object),
+	[KLP_LEVEL_FUNC]	= KLP_KTYPE(func),
 };
 
 /* ======================= checking what the author registered =========== */
@@ -639,38 +641,52 @@ static int klp_check_patch(struct klp_patch *patch)
 
 static void klp_free_patch_work_fn(struct work_struct *work);
 
-static void klp_init_func_early(struct klp_object *obj, struct klp_func *func)
+/*
+ * Put @func on @obj's list, unpatched and unresolved, as a kobject that is
+ * not in sysfs yet: from here on kobject_put() frees what it owns.
+ */
+static void klp_link_func(struct klp_object *obj, struct klp_func *func)
 {
-	kobject_init(&func->kobj, &klp_ktype_func);
+	func->old_func = NULL;
+	func->patched = false;
+	func->transition = false;
+	INIT_LIST_HEAD(&func->stack_node);
+	kobject_init(&func->kobj, &klp_ktypes[KLP_LEVEL_FUNC]);
 	list_add_tail(&func->node, &obj->func_list);
 }
 
-static void klp_init_object_early(struct klp_patch *patch,
-				  struct klp_object *obj)
+/* The same for an object, which is not bound to its module yet. */
+static void klp_link_object(struct klp_patch *patch, struct klp_object *obj)
 {
+	obj->mod = NULL;
+	obj->patched = false;
 	INIT_LIST_HEAD(&obj->func_list);
-	kobject_init(&obj->kobj, &klp_ktype_object);
+	kobject_init(&obj->kobj, &klp_ktypes[KLP_LEVEL_OBJECT]);
 	list_add_tail(&obj->node, &patch->obj_list);
 }
 
-/* Link the static arrays into lists; nothing here can fail. */
+/*
+ * Everything that cannot fail: reset what the core owns and link the
+ * author's static arrays into lists, so that from here on the normal
+ * freeing path can undo any later step.
+ */
 static void klp_init_patch_early(struct klp_patch *patch)
 {
 	struct klp_object *obj;
 	struct klp_func *func;
 
-	INIT_LIST_HEAD(&patch->list);
-	INIT_LIST_HEAD(&patch->obj_list);
-	kobject_init(&patch->kobj, &klp_ktype_patch);
 	patch->enabled = false;
 	patch->forced = false;
 	INIT_WORK(&patch->free_work, klp_free_patch_work_fn);
 	init_completion(&patch->finish);
+	kobject_init(&patch->kobj, &klp_ktypes[KLP_LEVEL_PATCH]);
+	INIT_LIST_HEAD(&patch->obj_list);
+	INIT_LIST_HEAD(&patch->list);
 
 	klp_for_each_object_static(patch, obj) {
-		klp_init_object_early(patch, obj);
+		klp_link_object(patch, obj);
 		klp_for_each_func_static(obj, func)
-			klp_init_func_early(obj, func);
+			klp_link_func(obj, func);
 	}
 }
 
@@ -708,16 +724,12 @@ static struct klp_object *klp_alloc_object_dynamic(struct klp_patch *patch,
 
 	if (!obj)
 		return NULL;
-	if (name) {
-		obj->name = kstrdup(name, GFP_KERNEL);
-		if (!obj->name) {
-			kfree(obj);
-			return NULL;
-		}
-	}
 	obj->dynamic = true;
-	klp_init_object_early(patch, obj);
-	return obj;
+	klp_link_object(patch, obj);
+
+	/* vmlinux keeps a NULL name. */
+	obj->name = name ? kstrdup(name, GFP_KERNEL) : NULL;
+	return name && !obj->name ? NULL : obj;
 }
 
 static struct klp_func *klp_alloc_func_nop(struct klp_object *obj,
@@ -727,16 +739,13 @@ static struct klp_func *klp_alloc_func_nop(struct klp_object *obj,
 
 	if (!func)
 		return NULL;
-	func->old_name = kstrdup(like->old_name, GFP_KERNEL);
-	if (!func->old_name) {
-		kfree(func);
-		return NULL;
-	}
-	func->old_sympos = like->old_sympos;
 	/* new_func is set to the original function once it is resolved. */
 	func->nop = true;
-	klp_init_func_early(obj, func);
-	return func;
+	func->old_sympos = like->old_sympos;
+	klp_link_func(obj, func);
+
+	func->old_name = kstrdup(like->old_name, GFP_KERNEL);
+	return func->old_name ? func : NULL;
 }
 
 /*
