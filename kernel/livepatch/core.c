@@ -50,6 +50,21 @@ static unsigned long klp_sympos(struct klp_func *func)
 	return func->old_sympos ?: 1;
 }
 
+/* Do @a and @b patch the same function? */
+static bool klp_same_func(struct klp_func *a, struct klp_func *b)
+{
+	return klp_sympos(a) == klp_sympos(b) &&
+	       !strcmp(a->old_name, b->old_name);
+}
+
+/* Do @a and @b stand for the same module, or both for vmlinux? */
+static bool klp_same_object(struct klp_object *a, struct klp_object *b)
+{
+	if (klp_is_module(a) && klp_is_module(b))
+		return !strcmp(a->name, b->name);
+	return klp_is_module(a) == klp_is_module(b);
+}
+
 /* ======================= symbol lookup ================================ */
 
 struct klp_sym_query {
@@ -59,6 +74,7 @@ struct klp_sym_query {
 	unsigned long addr;
 };
 
+/* kallsyms callback for one occurrence of the name; non-zero stops. */
 static int klp_sym_match(void *data, unsigned long addr)
 {
 	struct klp_sym_query *q = data;
@@ -70,14 +86,13 @@ static int klp_sym_match(void *data, unsigned long addr)
 	return q->pos ? q->seen == q->pos : q->seen > 1;
 }
 
+/* The same for a module's symbols, which come unfiltered. */
 static int klp_sym_match_named(void *data, const char *name,
 			       unsigned long addr)
 {
 	struct klp_sym_query *q = data;
 
-	if (strcmp(q->name, name))
-		return 0;
-	return klp_sym_match(data, addr);
+	return strcmp(q->name, name) ? 0 : klp_sym_match(q, addr);
 }
 
 /*
@@ -561,8 +576,7 @@ static int klp_check_func(struct klp_patch *patch, struct klp_object *obj,
 	klp_for_each_func_static(obj, other) {
 		if (other == func)
 			break;
-		if (!strcmp(other->old_name, func->old_name) &&
-		    klp_sympos(other) == klp_sympos(func)) {
+		if (klp_same_func(other, func)) {
 			pr_err("'%s': function '%s' of object '%s' is listed twice\n",
 			       pname, func->old_name, klp_obj_name(obj));
 			return -EINVAL;
@@ -695,28 +709,27 @@ static struct klp_object *klp_find_object(struct klp_patch *patch,
 {
 	struct klp_object *obj;
 
-	klp_for_each_object(patch, obj) {
-		if (klp_is_module(obj) != klp_is_module(like))
-			continue;
-		if (!klp_is_module(obj) || !strcmp(obj->name, like->name))
+	klp_for_each_object(patch, obj)
+		if (klp_same_object(obj, like))
 			return obj;
-	}
 	return NULL;
 }
 
-static struct klp_func *klp_find_func(struct klp_object *obj,
-				      struct klp_func *like)
+static bool klp_has_func(struct klp_object *obj, struct klp_func *like)
 {
 	struct klp_func *func;
 
-	klp_for_each_func(obj, func) {
-		if (!strcmp(func->old_name, like->old_name) &&
-		    klp_sympos(func) == klp_sympos(like))
-			return func;
-	}
-	return NULL;
+	klp_for_each_func(obj, func)
+		if (klp_same_func(func, like))
+			return true;
+	return false;
 }
 
+/*
+ * The two allocators below link what they allocate first: a failure to
+ * copy the name then leaves it to the normal freeing of @patch, through
+ * the kobject release, like everything else klp_add_nops() made.
+ */
 static struct klp_object *klp_alloc_object_dynamic(struct klp_patch *patch,
 						   const char *name)
 {
@@ -770,7 +783,7 @@ static int klp_add_nops(struct klp_patch *patch)
 				return -ENOMEM;
 
 			klp_for_each_func(old_obj, old_func) {
-				if (klp_find_func(obj, old_func))
+				if (klp_has_func(obj, old_func))
 					continue;
 				if (!klp_alloc_func_nop(obj, old_func))
 					return -ENOMEM;
