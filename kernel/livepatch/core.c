@@ -942,28 +942,32 @@ static int klp_init_patch(struct klp_patch *patch)
 
 /* ======================= freeing ====================================== */
 
-static void klp_free_funcs(struct klp_object *obj, bool nops_only)
+/*
+ * Unlink a function or object and drop the reference kobject_init() gave
+ * it; the release frees what was allocated for it.
+ */
+static void klp_drop_kobj(struct list_head *node, struct kobject *kobj)
 {
-	struct klp_func *func, *tmp;
-
-	klp_for_each_func_safe(obj, func, tmp) {
-		if (nops_only && !func->nop)
-			continue;
-		list_del(&func->node);
-		kobject_put(&func->kobj);
-	}
+	list_del(node);
+	kobject_put(kobj);
 }
 
-static void klp_free_objects(struct klp_patch *patch, bool dynamic_only)
+/*
+ * Drop every object and function of @patch, or with @nops_only only what
+ * klp_add_nops() allocated: the nop functions, and the dynamic objects
+ * that hold nothing but nops.
+ */
+static void klp_free_objects(struct klp_patch *patch, bool nops_only)
 {
-	struct klp_object *obj, *tmp;
+	struct klp_object *obj, *tmp_obj;
+	struct klp_func *func, *tmp_func;
 
-	klp_for_each_object_safe(patch, obj, tmp) {
-		klp_free_funcs(obj, dynamic_only);
-		if (dynamic_only && !obj->dynamic)
-			continue;
-		list_del(&obj->node);
-		kobject_put(&obj->kobj);
+	klp_for_each_object_safe(patch, obj, tmp_obj) {
+		klp_for_each_func_safe(obj, func, tmp_func)
+			if (func->nop || !nops_only)
+				klp_drop_kobj(&func->node, &func->kobj);
+		if (obj->dynamic || !nops_only)
+			klp_drop_kobj(&obj->node, &obj->kobj);
 	}
 }
 
@@ -976,19 +980,21 @@ static void klp_free_objects(struct klp_patch *patch, bool dynamic_only)
 static void klp_free_patch_start(struct klp_patch *patch)
 {
 	klp_assert_locked();
-	if (!list_empty(&patch->list))
-		list_del_init(&patch->list);
+	/* Also fine when @patch never made it onto klp_patches. */
+	list_del_init(&patch->list);
 	klp_free_objects(patch, false);
 }
 
 static void klp_free_patch_finish(struct klp_patch *patch)
 {
+	/* Code of a forced patch may still be on some stack: keep it. */
+	bool keep_module = patch->forced;
+	struct module *mod = patch->mod;
+
 	kobject_put(&patch->kobj);
 	wait_for_completion(&patch->finish);
-
-	/* Code of a forced patch may still be on some stack: keep it. */
-	if (!patch->forced)
-		module_put(patch->mod);
+	if (!keep_module)
+		module_put(mod);
 }
 
 static void klp_free_patch_work_fn(struct work_struct *work)
