@@ -625,14 +625,16 @@ static int klp_check_object(struct klp_patch *patch, struct klp_object *obj)
 static int klp_check_patch(struct klp_patch *patch)
 {
 	struct klp_object *obj;
+	const char *pname;
 	int ret, nr = 0;
 
 	if (!patch || !patch->mod || !patch->objs)
 		return -EINVAL;
+	pname = patch->mod->name;
 
+	/* Set by modpost for modules built with MODULE_INFO(livepatch, "Y"). */
 	if (!is_livepatch_module(patch->mod)) {
-		pr_err("module %s is not marked as a livepatch module\n",
-		       patch->mod->name);
+		pr_err("module %s is not marked as a livepatch module\n", pname);
 		return -EINVAL;
 	}
 
@@ -645,7 +647,7 @@ static int klp_check_patch(struct klp_patch *patch)
 
 	/* Only an atomic replace may carry no object: it reverts all. */
 	if (!nr && !patch->replace) {
-		pr_err("'%s': patch has no objects\n", patch->mod->name);
+		pr_err("'%s': patch has no objects\n", pname);
 		return -EINVAL;
 	}
 	return 0;
@@ -804,42 +806,48 @@ static int klp_lookup_size(struct klp_patch *patch, struct klp_func *func,
 	return -ENOENT;
 }
 
-/* Resolve what needs the object in memory: relocations and addresses. */
-static int klp_init_object_loaded(struct klp_patch *patch,
-				  struct klp_object *obj)
+/* Find the old function of @func and the sizes of both versions. */
+static int klp_resolve_func(struct klp_patch *patch, struct klp_object *obj,
+			    struct klp_func *func)
 {
-	struct klp_func *func;
 	unsigned long addr;
 	int ret;
 
+	ret = klp_find_object_symbol(obj->name, func->old_name,
+				     func->old_sympos, &addr);
+	if (ret)
+		return ret;
+
+	func->old_func = (void *)addr;
+	if (func->nop)
+		func->new_func = func->old_func;
+	ret = klp_lookup_size(patch, func, func->old_func, &func->old_size);
+	return ret ?: klp_lookup_size(patch, func, func->new_func,
+				      &func->new_size);
+}
+
+/*
+ * Resolve what needs the object in memory: first its klp relocations,
+ * which undo themselves on failure, then each function's addresses.
+ */
+static int klp_init_object_loaded(struct klp_patch *patch,
+				  struct klp_object *obj)
+{
+	bool module = klp_is_module(obj);
+	struct klp_func *func;
+	int ret;
+
 	klp_assert_locked();
-	if (klp_is_module(obj)) {
-		ret = klp_apply_object_relocs(patch, obj);
-		if (ret)
-			return ret;
-	}
+	ret = module ? klp_apply_object_relocs(patch, obj) : 0;
+	if (ret)
+		return ret;
 
 	klp_for_each_func(obj, func) {
-		ret = klp_find_object_symbol(obj->name, func->old_name,
-					     func->old_sympos, &addr);
+		ret = klp_resolve_func(patch, obj, func);
 		if (ret)
-			goto err_clear;
-		func->old_func = (void *)addr;
-		if (func->nop)
-			func->new_func = func->old_func;
-
-		ret = klp_lookup_size(patch, func, func->old_func,
-				      &func->old_size);
-		if (!ret)
-			ret = klp_lookup_size(patch, func, func->new_func,
-					      &func->new_size);
-		if (ret)
-			goto err_clear;
+			break;
 	}
-	return 0;
-
-err_clear:
-	if (klp_is_module(obj))
+	if (ret && module)
 		klp_clear_object_relocs(patch, obj);
 	return ret;
 }
@@ -860,60 +868,57 @@ static void klp_free_object_loaded(struct klp_patch *patch,
 }
 
 /*
- * Bind a module object to its module if that is loaded.  No reference is
- * taken: klp_module_going() unpatches the object before the module goes.
- * klp_alive tells whether klp_module_coming() has run and
- * klp_module_going() has not, so exactly one of this function and
- * klp_module_coming() (both under klp_mutex) handles the module.
+ * The module a module object patches, if it is loaded, else NULL.  No
+ * reference is taken: klp_module_going() unpatches the object before the
+ * module goes.  klp_alive tells whether klp_module_coming() has run and
+ * klp_module_going() has not; both run under klp_mutex, as the caller
+ * does, so exactly one of the caller and klp_module_coming() binds the
+ * object.  klp_alive is read before leaving the section in which
+ * find_module()'s result is valid.
  */
-static void klp_find_object_module(struct klp_object *obj)
+static struct module *klp_loaded_module(struct klp_object *obj)
 {
 	struct module *mod;
 
 	if (!klp_is_module(obj))
-		return;
+		return NULL;
 
 	rcu_read_lock_sched();
 	mod = find_module(obj->name);
-	if (mod && mod->klp_alive)
-		obj->mod = mod;
+	if (mod && !mod->klp_alive)
+		mod = NULL;
 	rcu_read_unlock_sched();
+	return mod;
 }
 
-static int klp_init_func(struct klp_object *obj, struct klp_func *func)
-{
-	func->old_func = NULL;
-	func->patched = false;
-	func->transition = false;
-	INIT_LIST_HEAD(&func->stack_node);
-	return kobject_add(&func->kobj, &obj->kobj, "%s,%lu", func->old_name,
-			   klp_sympos(func));
-}
-
-static int klp_init_object(struct klp_patch *patch, struct klp_object *obj)
+/*
+ * Give @obj and its functions their sysfs directories, bind it to its
+ * module and resolve it if that is loaded.
+ */
+static int klp_setup_object(struct klp_patch *patch, struct klp_object *obj)
 {
 	struct klp_func *func;
 	int ret;
 
-	obj->patched = false;
-	obj->mod = NULL;
-	klp_find_object_module(obj);
-
+	obj->mod = klp_loaded_module(obj);
 	ret = kobject_add(&obj->kobj, &patch->kobj, "%s", klp_obj_name(obj));
 	if (ret)
 		return ret;
 
 	klp_for_each_func(obj, func) {
-		ret = klp_init_func(obj, func);
+		ret = kobject_add(&func->kobj, &obj->kobj, "%s,%lu",
+				  func->old_name, klp_sympos(func));
 		if (ret)
 			return ret;
 	}
-
-	if (klp_is_object_loaded(obj))
-		ret = klp_init_object_loaded(patch, obj);
-	return ret;
+	return klp_is_object_loaded(obj) ? klp_init_object_loaded(patch, obj) : 0;
 }
 
+/*
+ * Build @patch's sysfs tree, add the nops of an atomic replace and resolve
+ * every loaded object.  @patch is not on klp_patches yet, so the nops are
+ * made for exactly the patches registered before it.
+ */
 static int klp_init_patch(struct klp_patch *patch)
 {
 	struct klp_object *obj;
@@ -924,20 +929,14 @@ static int klp_init_patch(struct klp_patch *patch)
 	if (ret)
 		return ret;
 
-	if (patch->replace) {
-		ret = klp_add_nops(patch);
-		if (ret)
-			return ret;
-	}
-
+	/* Before the objects are set up: the nops may add objects. */
+	ret = patch->replace ? klp_add_nops(patch) : 0;
 	klp_for_each_object(patch, obj) {
-		ret = klp_init_object(patch, obj);
 		if (ret)
-			return ret;
+			break;
+		ret = klp_setup_object(patch, obj);
 	}
-
-	list_add_tail(&patch->list, &klp_patches);
-	return 0;
+	return ret;
 }
 
 /* ======================= freeing ====================================== */
@@ -1095,10 +1094,46 @@ static int __klp_disable_patch(struct klp_patch *patch)
 	return 0;
 }
 
-static int __klp_enable_patch(struct klp_patch *patch)
+/*
+ * Run the pre_patch callback of @obj.  A refusal is reported here, for
+ * both enabling a patch and loading a module.
+ */
+static int klp_pre_patch_object(struct klp_object *obj)
+{
+	int err = klp_run_pre_patch(obj);
+
+	if (err)
+		pr_warn("pre-patch callback failed for object '%s'\n",
+			klp_obj_name(obj));
+	return err;
+}
+
+/* Put every loaded object of @patch on the func_stacks. */
+static int klp_patch_loaded_objects(struct klp_patch *patch)
 {
 	struct klp_object *obj;
-	int ret;
+	int err;
+
+	klp_for_each_object(patch, obj) {
+		if (!klp_is_object_loaded(obj))
+			continue;
+		err = klp_pre_patch_object(obj);
+		if (err)
+			return err;
+		err = klp_patch_object(obj);
+		if (err) {
+			pr_warn("failed to patch object '%s'\n",
+				klp_obj_name(obj));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int __klp_enable_patch(struct klp_patch *patch)
+{
+	const char *pname = patch->mod->name;
+	int err;
 
 	klp_assert_locked();
 	if (klp_transition_patch)
@@ -1106,48 +1141,46 @@ static int __klp_enable_patch(struct klp_patch *patch)
 	if (WARN_ON_ONCE(patch->enabled))
 		return -EINVAL;
 
-	pr_notice("enabling patch '%s'\n", patch->mod->name);
-	trace_klp_patch_enable(patch->mod->name);
+	pr_notice("enabling patch '%s'\n", pname);
+	trace_klp_patch_enable(pname);
 	klp_init_transition(patch, KLP_TRANSITION_PATCHED);
 
-	klp_for_each_object(patch, obj) {
-		if (!klp_is_object_loaded(obj))
-			continue;
-
-		ret = klp_run_pre_patch(obj);
-		if (ret) {
-			pr_warn("pre-patch callback failed for object '%s'\n",
-				klp_obj_name(obj));
-			goto err_cancel;
-		}
-
-		ret = klp_patch_object(obj);
-		if (ret) {
-			pr_warn("failed to patch object '%s'\n",
-				klp_obj_name(obj));
-			goto err_cancel;
-		}
+	/* A failure is undone like a transition that ends at once. */
+	err = klp_patch_loaded_objects(patch);
+	if (err) {
+		pr_warn("failed to enable patch '%s'\n", pname);
+		klp_cancel_transition();
+		return err;
 	}
 
 	klp_start_transition();
 	patch->enabled = true;
 	klp_try_complete_transition();
 	return 0;
-
-err_cancel:
-	pr_warn("failed to enable patch '%s'\n", patch->mod->name);
-	klp_cancel_transition();
-	return ret;
 }
 
-static bool klp_is_registered(struct klp_patch *patch)
+/*
+ * May @patch join the registered patches?  Not twice, and not when it
+ * cannot coexist with the system states the installed patches keep.
+ */
+static int klp_may_register(struct klp_patch *patch)
 {
+	const char *pname = patch->mod->name;
 	struct klp_patch *p;
 
-	klp_for_each_patch(p)
-		if (p == patch)
-			return true;
-	return false;
+	klp_assert_locked();
+	klp_for_each_patch(p) {
+		if (p != patch)
+			continue;
+		pr_err("'%s': patch is already registered\n", pname);
+		return -EINVAL;
+	}
+
+	if (klp_is_patch_compatible(patch))
+		return 0;
+	pr_err("Livepatch patch (%s) is not compatible with the already installed livepatches.\n",
+	       pname);
+	return -EINVAL;
 }
 
 /**
@@ -1186,43 +1219,27 @@ int klp_enable_patch(struct klp_patch *patch)
 			patch->mod->name);
 
 	mutex_lock(&klp_mutex);
-
-	if (klp_is_registered(patch)) {
-		pr_err("'%s': patch is already registered\n", patch->mod->name);
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-
-	if (!klp_is_patch_compatible(patch)) {
-		pr_err("Livepatch patch (%s) is not compatible with the already installed livepatches.\n",
-		       patch->mod->name);
-		ret = -EINVAL;
-		goto out_unlock;
-	}
-
-	if (!try_module_get(patch->mod)) {
+	ret = klp_may_register(patch);
+	if (!ret && !try_module_get(patch->mod))
 		ret = -ENODEV;
-		goto out_unlock;
+	if (ret) {
+		mutex_unlock(&klp_mutex);
+		return ret;
 	}
 
+	/* From here on a failure is undone by freeing the patch. */
 	klp_init_patch_early(patch);
 	ret = klp_init_patch(patch);
-	if (!ret)
+	if (!ret) {
+		list_add_tail(&patch->list, &klp_patches);
 		ret = __klp_enable_patch(patch);
+	}
 	if (ret)
-		goto err_free;
-
+		klp_free_patch_start(patch);
 	mutex_unlock(&klp_mutex);
-	return 0;
 
-err_free:
-	klp_free_patch_start(patch);
-	mutex_unlock(&klp_mutex);
-	klp_free_patch_finish(patch);
-	return ret;
-
-out_unlock:
-	mutex_unlock(&klp_mutex);
+	if (ret)
+		klp_free_patch_finish(patch);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(klp_enable_patch);
@@ -1280,12 +1297,9 @@ static int klp_patch_module(struct klp_patch *patch, struct klp_object *obj,
 	pr_notice("applying patch '%s' to loading module '%s'\n",
 		  patch->mod->name, mod->name);
 
-	ret = klp_run_pre_patch(obj);
-	if (ret) {
-		pr_warn("pre-patch callback failed for object '%s'\n",
-			obj->name);
+	ret = klp_pre_patch_object(obj);
+	if (ret)
 		goto err_free_loaded;
-	}
 
 	ret = klp_patch_object(obj);
 	if (ret) {
