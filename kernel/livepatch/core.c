@@ -1257,12 +1257,18 @@ static struct klp_object *klp_module_object(struct klp_patch *patch,
 	return NULL;
 }
 
-/* Undo what klp_module_coming() did for @mod, for patches before @limit. */
-static void klp_unpatch_module(struct module *mod, struct klp_patch *limit)
+/*
+ * @mod is leaving: no patch binds to it any more, and what
+ * klp_module_coming() did for it is undone in the patches before @limit
+ * (all of them for NULL).
+ */
+static void klp_module_gone(struct module *mod, struct klp_patch *limit)
 {
 	struct klp_object *obj;
 	struct klp_patch *patch;
 
+	klp_assert_locked();
+	mod->klp_alive = false;
 	klp_for_each_patch(patch) {
 		if (patch == limit)
 			break;
@@ -1337,7 +1343,7 @@ int klp_module_coming(struct module *mod)
 {
 	struct klp_object *obj;
 	struct klp_patch *patch;
-	int ret = 0;
+	int ret;
 
 	if (WARN_ON_ONCE(mod->state != MODULE_STATE_COMING))
 		return -EINVAL;
@@ -1347,28 +1353,23 @@ int klp_module_coming(struct module *mod)
 		return -EINVAL;
 	}
 
-	mutex_lock(&klp_mutex);
+	guard(mutex)(&klp_mutex);
 	/* From now on, patches registered later bind to @mod themselves. */
 	mod->klp_alive = true;
 
 	klp_for_each_patch(patch) {
 		obj = klp_module_object(patch, mod);
-		if (!obj)
+		ret = obj ? klp_patch_module(patch, obj, mod) : 0;
+		if (!ret)
 			continue;
-		ret = klp_patch_module(patch, obj, mod);
-		if (ret)
-			goto err_undo;
-	}
-	mutex_unlock(&klp_mutex);
-	return 0;
 
-err_undo:
-	pr_warn("patch '%s' failed for module '%s', refusing to load module '%s'\n",
-		patch->mod->name, mod->name, mod->name);
-	mod->klp_alive = false;
-	klp_unpatch_module(mod, patch);
-	mutex_unlock(&klp_mutex);
-	return ret;
+		pr_warn("patch '%s' failed for module '%s', refusing to load module '%s'\n",
+			patch->mod->name, mod->name, mod->name);
+		/* The patches before this one are undone as in GOING. */
+		klp_module_gone(mod, patch);
+		return ret;
+	}
+	return 0;
 }
 
 /**
@@ -1383,12 +1384,11 @@ void klp_module_going(struct module *mod)
 			 mod->state != MODULE_STATE_COMING))
 		return;
 
-	mutex_lock(&klp_mutex);
-	mod->klp_alive = false;
-	klp_unpatch_module(mod, NULL);
-	mutex_unlock(&klp_mutex);
+	guard(mutex)(&klp_mutex);
+	klp_module_gone(mod, NULL);
 }
 
+/* Create /sys/kernel/livepatch; without it klp_enable_patch() refuses. */
 static int __init klp_init(void)
 {
 	klp_root_kobj = kobject_create_and_add("livepatch", kernel_kobj);
