@@ -55,12 +55,15 @@ tmp=$(mktemp -d)
 # A transcript is one line per command ("C<tab>command") followed by one
 # line per output line of it ("O<tab>normalized line").
 
+# The comm and path of a task switch event depend on which task switched.
+SWITCH_RE='^(klp_task_switch: .*) comm=.* (direction=[a-z]+) path=[a-z_]+$'
+
 normalize() {
 	sed -E -e 's/^[[:space:]]+//; s/[[:space:]]+$//' \
 		-e 's/^\[ *[0-9]+\.[0-9]+\] //' \
 		-e 's/^.+-[0-9]+ +\[[0-9]+\] [^ ]+ +[0-9]+\.[0-9]+: //' \
 		-e 's/^.*: (echo: write error: )/\1/' \
-		-e 's/^(klp_task_switch: .*) comm=.* (direction=[a-z]+) path=[a-z_]+$/\1 comm=COMM \2 path=PATH/' \
+		-e "s/$SWITCH_RE/\\1 comm=COMM \\2 path=PATH/" \
 		-e '/^[0-9]+$/!s/\b[0-9a-f]*[0-9][0-9a-f]*\b/N/g' \
 		-e 's/[[:space:]]+/ /g'
 }
@@ -165,7 +168,8 @@ leftovers() {
 	if [[ -r "$ev" && "$(cat "$ev")" != 0 ]]; then
 		printf 'livepatch trace events: %s; ' "$(cat "$ev")"
 	fi
-	if [[ -r "$LP_DYNDBG" ]] && grep -E '\bklp_try_switch_task\b.* =[a-z]*p' "$LP_DYNDBG" >/dev/null; then
+	if [[ -r "$LP_DYNDBG" ]] &&
+	   grep -E '\bklp_try_switch_task\b.* =[a-z]*p' "$LP_DYNDBG" >/dev/null; then
 		printf 'pr_debug of klp_try_switch_task on; '
 	fi
 	return 0
@@ -220,17 +224,25 @@ for script in "${examples[@]}"; do
 	if [[ -f "$page" ]]; then
 		page_transcript "$page" >"$tmp/$name.page"
 		run_transcript "$out" >"$tmp/$name.run"
-		if diff -u --label "$name.rst" --label "$name.sh" <(grep '^C' "$tmp/$name.page") \
-			<(grep '^C' "$tmp/$name.run") >"$tmp/$name.diff" && [[ -s "$tmp/$name.page" ]]; then
+		grep '^C' "$tmp/$name.page" >"$tmp/$name.page-cmds"
+		grep '^C' "$tmp/$name.run" >"$tmp/$name.run-cmds"
+		if [[ -s "$tmp/$name.page-cmds" ]] &&
+		   diff -u --label "$name.rst" --label "$name.sh" "$tmp/$name.page-cmds" \
+			"$tmp/$name.run-cmds" >"$tmp/$name.diff"; then
 			lp_pass "$name.sh: shows the commands of $name.rst"
 			missing=$(missing_outputs "$tmp/$name.page" "$tmp/$name.run")
 			if [[ -z "$missing" ]]; then
 				lp_pass "$name.sh: prints the outputs of $name.rst"
 			else
 				lp_fail "$name.sh: prints the outputs of $name.rst" \
-					"lines of the page (normalized) that the run did not print:" \
-					"$missing"
+					"lines of the page that the run did not print" \
+					"(normalized as the header says):" "$missing"
 			fi
+		elif [[ ! -s "$tmp/$name.page-cmds" ]]; then
+			lp_fail "$name.sh: shows the commands of $name.rst" \
+				"$name.rst shows no session ('    # command' lines)"
+			lp_fail "$name.sh: prints the outputs of $name.rst" \
+				"not compared: no session in the page"
 		else
 			lp_fail "$name.sh: shows the commands of $name.rst" \
 				"$(sed 's/^\([-+ ]\)C\t/\1/' "$tmp/$name.diff")"
