@@ -22,7 +22,7 @@ track $MOD
 run 'insmod livepatch-callbacks-demo.ko'
 track $PATCH
 wait_settled $PATCH
-# Not every line of the patch module: the module loader's taint notice
+# Not every line of the patch module: the taint notice of the module loader
 # names it too, but only for the first livepatch module since boot.
 expect "dmesg | grep -E 'livepatch_callbacks_demo: (pre|post)_patch:'" \
 "livepatch_callbacks_demo: pre_patch: vmlinux
