@@ -22,6 +22,9 @@
 #     with --root; the verdict is per patch, full output in build/logs/.
 #     "does MAINTAINERS need updating?" is counted as answered when every
 #     file the patch adds or deletes is covered by an F: line of the entry;
+#   - scripts/get_maintainer.pl, run on each patch with the MAINTAINERS
+#     the series ends with, must name the LIVE PATCHING entry and every
+#     M:, R: and L: line of MAINTAINERS.livepatch;
 #   - with --build-each: for i in 1..N, pristine 6.12 plus patches 1..i
 #     must build (bzImage, modules, and the selftest modules against that
 #     kernel) with the configuration of build/obj-ours. Incremental, in
@@ -39,7 +42,7 @@ while (($#)); do
 	--rev) REV="$2"; shift ;;
 	--build-each) BUILD_EACH=1 ;;
 	--no-checkpatch) CHECKPATCH=0 ;;
-	-h|--help) sed -n '3,31p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,34p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -225,7 +228,8 @@ asm/livepatch.h, which the series neither touches nor maintains.
 Name the maintainers of the new core (a placeholder until the series
 has a home), drop the reviewer, the tree and the two files, and add
 K: \bklp_ so that changes elsewhere in the kernel that call into the
-core reach the list.
+core, through klp_ functions such as the scheduler's and the module
+loader's, reach the list.
 The F: lines for the x86 header and livepatch_sched.h came with the
 first patch.
 EOF
@@ -639,6 +643,39 @@ run_checkpatch() {
 	done
 }
 
+# run_get_maintainer: each patch reaches the people and lists of
+# MAINTAINERS.livepatch, as get_maintainer.pl finds them with the
+# MAINTAINERS the series ends with (what the sender's tree has).
+run_get_maintainer() {
+	step "verify: get_maintainer.pl on each patch, with the MAINTAINERS of the last patch"
+	local patch out sections want=() missing line
+	sgit show "$BRANCH:MAINTAINERS" >"$TMP/maintainers.final"
+	mapfile -t want < <(sed -nE 's/^[MRL]:\t(.*)$/\1/p' "$FRAG")
+	for patch in "${PATCHES[@]}"; do
+		if ! out=$(cd "$KLP_BASE" && GIT_DIR=/nonexistent perl scripts/get_maintainer.pl \
+			--mpath "$TMP/maintainers.final" --no-git --no-git-fallback --no-rolestats \
+			--subsystem "$patch" 2>&1); then
+			printf '    %s: get_maintainer.pl failed:\n' "$(basename "$patch")"
+			printf '        %s\n' "$out"
+			failures+=("get_maintainer.pl on $(basename "$patch")")
+			continue
+		fi
+		missing=()
+		grep -qx 'LIVE PATCHING' <<<"$out" || missing+=("the LIVE PATCHING entry")
+		for line in "${want[@]}"; do
+			grep -qxF -- "$line" <<<"$out" || missing+=("$line")
+		done
+		sections=$(grep -v '@' <<<"$out" | grep -vx 'THE REST' | paste -sd, - | sed 's/,/, /g')
+		if ((${#missing[@]})); then
+			printf '    %s: %s; does not name: %s\n' "$(basename "$patch")" "${sections:-no entry}" \
+				"$(printf '%s; ' "${missing[@]}")"
+			failures+=("get_maintainer.pl: $(basename "$patch") misses the LIVE PATCHING entry")
+		else
+			printf '    %s: %s\n' "$(basename "$patch")" "$sections"
+		fi
+	done
+}
+
 # --- --build-each ----------------------------------------------------------
 
 TREE="$KLP_BUILD/series-tree"
@@ -766,6 +803,7 @@ find "$OUT" -type f -printf '%f\n' | sort | sed 's/^/      /'
 
 verify_am
 ((CHECKPATCH)) && run_checkpatch
+run_get_maintainer
 if ((BUILD_EACH)); then
 	REF_CONFIG="$(objdir ours normal)/.config"
 	[[ -f "$REF_CONFIG" ]] || die "no $REF_CONFIG: run 'make build' first"
