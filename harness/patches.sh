@@ -629,12 +629,16 @@ verify_am() {
 	sgit checkout -q "$BRANCH"
 }
 
-# checkpatch_one N PATCH COMMIT: run checkpatch, print the verdict line.
+# checkpatch_run N PATCH: run checkpatch on PATCH into report N.
+checkpatch_run() {
+	(cd "$(checkpatch_cwd)" && GIT_DIR=/nonexistent "$KLP_BASE/scripts/checkpatch.pl" --strict \
+		--root="$KLP_BASE" --show-types "$2") >"$REPORTS-checkpatch-$1.txt" 2>&1 || true
+}
+
+# checkpatch_one N PATCH COMMIT: print the verdict line of report N.
 checkpatch_one() {
 	local n="$1" patch="$2" commit="$3" report out errors warnings checks fpc=0 unexplained
 	report="$REPORTS-checkpatch-$n.txt"
-	(cd "$(checkpatch_cwd)" && GIT_DIR=/nonexistent "$KLP_BASE/scripts/checkpatch.pl" --strict \
-		--root="$KLP_BASE" --show-types "$patch") >"$report" 2>&1 || true
 	out=$(grep -E '^total: ' "$report" | tail -n1)
 	errors=$(sed -E 's/^total: ([0-9]+) errors.*/\1/' <<<"$out")
 	warnings=$(sed -E 's/.* ([0-9]+) warnings.*/\1/' <<<"$out")
@@ -674,6 +678,17 @@ run_checkpatch() {
 	step "verify: checkpatch.pl --strict on each patch (full output: ${REPORTS#"$KLP_ROOT"/}-checkpatch-*.txt)"
 	local i=0 commits
 	mapfile -t commits < <(sgit rev-list --reverse "base..$BRANCH")
+	# checkpatch.pl takes seconds per patch: run KLP_JOBS at a time.
+	for patch in "${PATCHES[@]}"; do
+		i=$((i + 1))
+		rm -f "$REPORTS-checkpatch-$(printf '%04d' "$i").txt"
+		while (($(jobs -rp | wc -l) >= KLP_JOBS)); do
+			wait -n || true
+		done
+		checkpatch_run "$(printf '%04d' "$i")" "$patch" &
+	done
+	wait
+	i=0
 	for patch in "${PATCHES[@]}"; do
 		checkpatch_one "$(printf '%04d' $((i + 1)))" "$patch" "${commits[i]}"
 		i=$((i + 1))
@@ -683,16 +698,39 @@ run_checkpatch() {
 # run_get_maintainer: each patch reaches the people and lists of
 # MAINTAINERS.livepatch, as get_maintainer.pl finds them with the
 # MAINTAINERS the series ends with (what the sender's tree has).
+# get_maintainer.pl tries every K: pattern on every line of a patch,
+# which takes seconds per thousand lines, so it reads the patch without
+# the contents of its hunks: the entries it finds from the file names
+# and the messages are a subset of those of the whole patch.
 run_get_maintainer() {
 	step "verify: get_maintainer.pl on each patch, with the MAINTAINERS of the last patch"
 	local patch out sections want=() missing line
 	sgit show "$BRANCH:MAINTAINERS" >"$TMP/maintainers.final"
 	mapfile -t want < <(sed -nE 's/^[MRL]:\t(.*)$/\1/p' "$FRAG")
+	local i=0
+	# Still about a second per ten files: run KLP_JOBS at a time.
 	for patch in "${PATCHES[@]}"; do
-		if ! out=$(cd "$KLP_BASE" && GIT_DIR=/nonexistent perl scripts/get_maintainer.pl \
-			--mpath "$TMP/maintainers.final" --no-git --no-git-fallback --no-rolestats \
-			--subsystem "$patch" 2>&1); then
-			printf '    %s: get_maintainer.pl failed:\n' "$(basename "$patch")"
+		i=$((i + 1))
+		while (($(jobs -rp | wc -l) >= KLP_JOBS)); do
+			wait -n || true
+		done
+		(
+			awk '/^diff --git / { diff = 1 }
+			     !diff || /^(diff --git |--- |\+\+\+ |@@ |(new|deleted) file mode )/' \
+				"$patch" >"$TMP/gm-$i.patch" &&
+			cd "$KLP_BASE" && GIT_DIR=/nonexistent perl scripts/get_maintainer.pl \
+				--mpath "$TMP/maintainers.final" --no-git --no-git-fallback --no-rolestats \
+				--subsystem "$TMP/gm-$i.patch" >"$TMP/gm-$i.out" 2>&1
+		) || echo "exit status $?" >"$TMP/gm-$i.failed" &
+	done
+	wait
+	i=0
+	for patch in "${PATCHES[@]}"; do
+		i=$((i + 1))
+		out=$(cat "$TMP/gm-$i.out" 2>/dev/null || true)
+		if [[ -e "$TMP/gm-$i.failed" ]]; then
+			printf '    %s: get_maintainer.pl failed (%s):\n' "$(basename "$patch")" \
+				"$(cat "$TMP/gm-$i.failed")"
 			printf '        %s\n' "$out"
 			failures+=("get_maintainer.pl on $(basename "$patch")")
 			continue
