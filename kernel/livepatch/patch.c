@@ -152,7 +152,7 @@ static int klp_site_attach(struct klp_site *site, const char *name)
 	if (err) {
 		pr_err("failed to register ftrace handler for function '%s' (%d)\n",
 		       name, err);
-		ftrace_set_filter_ip(&site->fops, site->ip, 1, 0);
+		ftrace_free_filter(&site->fops);
 	}
 	return err;
 }
@@ -160,12 +160,19 @@ static int klp_site_attach(struct klp_site *site, const char *name)
 /*
  * For a DYNAMIC ops, unregister_ftrace_function() returns only once no
  * CPU can still run the handler or its trampoline, so the site may be
- * freed right after this.
+ * freed right after this, unless it returns false: then ftrace may still
+ * use the ops and the site must be leaked.
+ *
+ * The filter is dropped with ftrace_free_filter(), which cannot fail:
+ * removing the ip with ftrace_set_filter_ip() allocates a new hash, and
+ * when that allocation failed the old hash was lost with the site.
  */
-static void klp_site_detach(struct klp_site *site)
+static bool klp_site_detach(struct klp_site *site)
 {
-	WARN_ON_ONCE(unregister_ftrace_function(&site->fops));
-	ftrace_set_filter_ip(&site->fops, site->ip, 1, 0);
+	if (WARN_ON_ONCE(unregister_ftrace_function(&site->fops)))
+		return false;
+	ftrace_free_filter(&site->fops);
+	return true;
 }
 
 /*
@@ -204,9 +211,9 @@ static int klp_site_create(struct klp_func *func)
 /* Last entry gone: the function runs unhooked again. */
 static void klp_site_destroy(struct klp_site *site)
 {
-	klp_site_detach(site);
 	list_del(&site->sites);
-	kfree(site);
+	if (klp_site_detach(site))
+		kfree(site);
 }
 
 static int klp_patch_func(struct klp_func *func)
