@@ -108,6 +108,8 @@ static unsigned int klp_report_nr;
 
 /* The cond_resched() hook and the reaped-task probe are on; klp_mutex. */
 static bool klp_hooks_armed;
+/* The reaped-task probe could be registered when they were; klp_mutex. */
+static bool klp_free_probe;
 
 /* Stack buffer for the check; used with interrupts or preemption off. */
 static DEFINE_PER_CPU(unsigned long[KLP_MAX_STACK_ENTRIES], klp_stack_buf);
@@ -492,11 +494,17 @@ static void klp_arm_hooks(bool on)
 		return;
 	klp_hooks_armed = on;
 
+	/*
+	 * The probe only speeds completion up when pending tasks are reaped;
+	 * without it (registering allocates, and may fail) the rescans,
+	 * which walk the live tasks, still see the end.
+	 */
 	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
 		if (on)
-			WARN_ON_ONCE(register_trace_sched_process_free(klp_task_freed,
-								       NULL));
-		else
+			klp_free_probe =
+				!register_trace_sched_process_free(klp_task_freed,
+								   NULL);
+		else if (klp_free_probe)
 			unregister_trace_sched_process_free(klp_task_freed,
 							    NULL);
 	}
