@@ -10,10 +10,10 @@
 # checked as a patch, so long lines, trailing whitespace and the rest are
 # WARNINGs and ERRORs as a reviewer's checkpatch.pl reports them.
 #
-# Fails on any ERROR or WARNING, except "does MAINTAINERS need updating?"
-# for a patch whose added and deleted files are all under an F: line of
-# the LIVE PATCHING entry, and on any other problem patches.sh finds (the
-# series does not apply, does not end with the work tree's files, or
+# Fails on any ERROR or WARNING, "does MAINTAINERS need updating?"
+# included (each patch that adds or deletes files updates the LIVE
+# PATCHING entry), and on any other problem patches.sh finds (the series
+# does not apply, does not end with the work tree's files, or
 # get_maintainer.pl does not send a patch to the entry). CHECKs are
 # counted, not fatal. If the series cannot be made at all, it says so and
 # fails: nothing was checked. Full output: build/logs/check-checkpatch.log.

@@ -17,17 +17,19 @@
 # holds the pristine versions of only the paths the series touches (our
 # paths of lib.sh, and MAINTAINERS). Each entry of the series below then
 # takes its paths from REV in one commit, and "git format-patch
-# --cover-letter" writes the series. A commit that touches a file which the
-# LIVE PATCHING entry does not cover yet also adds the F: line of
-# MAINTAINERS.livepatch that covers it; the last commit splices in the
-# whole entry exactly as build.sh does. Then:
+# --cover-letter" writes the series. The LIVE PATCHING entry grows with the
+# series: the first commit replaces upstream's entry with
+# MAINTAINERS.livepatch restricted to the F: lines that cover what the
+# series has changed so far, and each later commit adds the F: lines of
+# the paths it brings in, so that every patch which adds or deletes files
+# also updates MAINTAINERS; after the last commit the entry is exactly
+# MAINTAINERS.livepatch, spliced in as build.sh does. Then:
 #
 #   - the last commit must hold exactly REV's files (same blobs and modes);
 #   - "git am" of the patches onto "base" must give the same tree;
 #   - scripts/checkpatch.pl --strict runs on each patch, from build/base
 #     with --root; the verdict is per patch, full output in build/logs/.
-#     "does MAINTAINERS need updating?" is counted as answered when every
-#     file the patch adds or deletes is covered by an F: line of the entry;
+#     Any ERROR or WARNING fails, "does MAINTAINERS need updating?" too;
 #   - scripts/get_maintainer.pl, run on each patch with the MAINTAINERS
 #     the series ends with, must name the LIVE PATCHING entry and every
 #     M:, R: and L: line of MAINTAINERS.livepatch;
@@ -75,10 +77,10 @@ rgit() { git -C "$KLP_ROOT" "$@"; }
 
 # --- the series: paths and commit messages ---------------------------------
 #
-# One entry per patch, in order: the paths it takes from REV (MAINTAINERS
-# means the spliced entry) and a function printing its message (subject,
-# blank line, body; the Signed-off-by: is added). Every path of TOUCHED
-# must be in exactly one entry.
+# One entry per patch, in order: the paths it takes from REV and a
+# function printing its message (subject, blank line, body; the
+# Signed-off-by: is added). Every one of our paths must be in exactly one
+# entry; MAINTAINERS is in none, every patch updates it (add_entry).
 
 SERIES_PATHS=(
 	"include/linux/livepatch.h include/linux/livepatch_sched.h arch/x86/include/asm/livepatch.h"
@@ -86,7 +88,6 @@ SERIES_PATHS=(
 	"samples/livepatch"
 	"tools/testing/selftests/livepatch"
 	"Documentation/livepatch Documentation/ABI/testing/sysfs-kernel-livepatch"
-	"MAINTAINERS"
 )
 
 msg_1() {
@@ -108,8 +109,18 @@ are: every structure keeps its members, their types and their order,
 and the iterator macros only gain parentheses around their arguments.
 Add arch/x86/include/asm/livepatch.h with klp_arch_set_pc(), which
 points the ftrace-saved instruction pointer at the new function; it
-refuses to build without HAVE_DYNAMIC_FTRACE_WITH_ARGS. List both
-headers in the LIVE PATCHING entry.
+refuses to build without HAVE_DYNAMIC_FTRACE_WITH_ARGS.
+
+Replace the LIVE PATCHING entry of MAINTAINERS with the one of the new
+core: its maintainers (a placeholder until the series has a home), no
+reviewer and no tree, and K: \bklp_ so that changes elsewhere in the
+kernel that call into the core, through klp_ functions such as the
+scheduler's and the module loader's, reach the list. The entry covers
+what the series has written so far, here the three headers, and each
+later patch adds the paths it rewrites; until then 6.12's
+kernel/livepatch/, samples, selftests and documentation are in no
+entry. kernel/module/livepatch.c and the powerpc asm/livepatch.h, which
+the series neither touches nor maintains, leave the entry.
 
 With only this patch applied, 6.12's own core, the livepatch samples
 and the 6.12 selftest modules build unchanged.
@@ -150,6 +161,8 @@ the kernel log lines that tools and the 6.12 selftests match.
   a running transition waits for, and "livepatch" trace events record
   patches, transitions and each task switch with its path.
 
+Add kernel/livepatch/ to the LIVE PATCHING entry.
+
 Documentation/livepatch/differences.rst, later in this series, lists
 every difference visible from user space. On an idle 2-vCPU QEMU (TCG)
 guest, livepatch-sample reaches "patching complete" about 60 ms after
@@ -174,7 +187,7 @@ carry lives in livepatch-shadow-fix.h. Each source starts with the
 commands that run it and what they show. demo-sample.sh,
 demo-callbacks.sh and demo-shadow.sh, with demo-lib.sh, replay those
 sessions as root and exit non-zero when a step does not behave as
-described.
+described. Add samples/livepatch/ to the LIVE PATCHING entry.
 EOF
 }
 
@@ -194,6 +207,7 @@ check, polls sysfs with a time limit, marks the kernel log so that each
 check sees only its own lines, and removes on exit whatever a failed
 test left loaded. test_modules/ holds the target modules, which expose
 patchable functions under /proc, and the patches the scripts load.
+Add tools/testing/selftests/livepatch/ to the LIVE PATCHING entry.
 EOF
 	echo
 	echo "The scripts:"
@@ -227,26 +241,11 @@ headers and the core. The sysfs ABI file describes the new files.
 
 Every shell session shown in the pages is also a script under
 examples/ that replays the commands as shown and checks their output.
+Add Documentation/livepatch/ and the ABI file to the LIVE PATCHING
+entry, which now covers every path of the new core.
 EOF
 }
 
-msg_6() {
-	cat <<'EOF'
-MAINTAINERS: update the LIVE PATCHING entry for the new core
-
-The entry still names the maintainers and tree of the code this series
-replaces, and lists kernel/module/livepatch.c and the powerpc
-asm/livepatch.h, which the series neither touches nor maintains.
-
-Name the maintainers of the new core (a placeholder until the series
-has a home), drop the reviewer, the tree and the two files, and add
-K: \bklp_ so that changes elsewhere in the kernel that call into the
-core, through klp_ functions such as the scheduler's and the module
-loader's, reach the list.
-The F: lines for the x86 header and livepatch_sched.h came with the
-first patch.
-EOF
-}
 
 # script_summary FILE: the first sentences (6 words or more) of the
 # comment block at the top of a script, after the SPDX line.
@@ -310,12 +309,13 @@ covered_by() {
 	return 1
 }
 
-# maint_add_f FILE PATTERN...: add F: lines to the LIVE PATCHING entry of
-# MAINTAINERS file FILE, keeping the F: lines sorted as the file does.
-maint_add_f() {
+# maint_set_f FILE PATTERN...: make the PATTERNs, in the order of
+# MAINTAINERS.livepatch, the F: lines of the LIVE PATCHING entry of
+# MAINTAINERS file FILE.
+maint_set_f() {
 	local file="$1"; shift
 	local merged
-	merged=$({ entry_f "$file"; printf '%s\n' "$@"; } | LC_ALL=C sort -u | sed 's/^/F:\t/')
+	merged=$(entry_f "$FRAG" | grep -Fx -f <(printf '%s\n' "$@") | sed 's/^/F:\t/')
 	awk -v merged="$merged" '
 		$0 == "LIVE PATCHING" { in_e = 1 }
 		in_e && /^$/ { in_e = 0 }
@@ -355,8 +355,8 @@ make_base() {
 
 # check_series_paths: every path we own is in exactly one entry.
 check_series_paths() {
-	local p e n
-	for p in "${TOUCHED[@]}"; do
+	local p e n ours=("${KLP_OUR_DIRS[@]}" "${KLP_OUR_FILES[@]}")
+	for p in "${ours[@]}"; do
 		n=0
 		for e in "${SERIES_PATHS[@]}"; do
 			[[ " $e " == *" $p "* ]] && n=$((n + 1))
@@ -365,20 +365,41 @@ check_series_paths() {
 	done
 	for e in "${SERIES_PATHS[@]}"; do
 		for p in $e; do
-			[[ " ${TOUCHED[*]} " == *" $p "* ]] || die "SERIES_PATHS has $p, which is not one of our paths"
+			[[ " ${ours[*]} " == *" $p "* ]] || die "SERIES_PATHS has $p, which is not one of our paths"
 		done
 	done
 }
 
+# maintainers_at K: write the MAINTAINERS of commit K of the series:
+# pristine, with the LIVE PATCHING entry replaced by MAINTAINERS.livepatch
+# restricted to the F: lines that cover a file the series has changed,
+# added or deleted so far (the files staged in build/series). Pristine as
+# is while there is none; the whole entry from the last commit on.
+maintainers_at() {
+	local k="$1" f pat keep=()
+	entry_f "$FRAG" >"$TMP/final"
+	while IFS= read -r f; do
+		[[ "$f" == MAINTAINERS ]] && continue
+		if pat=$(covered_by "$TMP/final" "$f"); then
+			[[ " ${keep[*]} " == *" $pat "* ]] || keep+=("$pat")
+		else
+			warn "$f is not covered by any F: line of MAINTAINERS.livepatch"
+		fi
+	done < <(sgit diff --cached --no-renames --name-only base)
+	if ((k < ${#SERIES_PATHS[@]} && ${#keep[@]} == 0)); then
+		sgit show base:MAINTAINERS >"$SERIES/MAINTAINERS"
+		return
+	fi
+	maintainers_spliced "$KLP_BASE/MAINTAINERS" >"$SERIES/MAINTAINERS" ||
+		die "no LIVE PATCHING entry in build/base/MAINTAINERS"
+	((k < ${#SERIES_PATHS[@]})) && maint_set_f "$SERIES/MAINTAINERS" "${keep[@]}"
+	return 0
+}
+
 # add_entry K: commit entry K of the series.
 add_entry() {
-	local k="$1" p changed f pat new=() msg
+	local k="$1" p msg
 	for p in ${SERIES_PATHS[k - 1]}; do
-		if [[ "$p" == MAINTAINERS ]]; then
-			maintainers_spliced "$KLP_BASE/MAINTAINERS" >"$SERIES/MAINTAINERS" ||
-				die "no LIVE PATCHING entry in build/base/MAINTAINERS"
-			continue
-		fi
 		rm -rf "${SERIES:?}/$p"
 		if ((WORKTREE)); then
 			our_files | { grep -z -E "^$p(/|\$)" || true; } |
@@ -388,24 +409,8 @@ add_entry() {
 		fi
 	done
 	sgit add -A -f
-	# Claim, in this very patch, every file it adds or changes that the
-	# entry does not cover yet.
-	changed=$(sgit diff --cached --name-only --diff-filter=AM)
-	entry_f "$SERIES/MAINTAINERS" >"$TMP/cur"
-	entry_f "$FRAG" >"$TMP/final"
-	for f in $changed; do
-		[[ "$f" == MAINTAINERS ]] && continue
-		covered_by "$TMP/cur" "$f" >/dev/null && continue
-		if pat=$(covered_by "$TMP/final" "$f"); then
-			[[ " ${new[*]} " == *" $pat "* ]] || new+=("$pat")
-		else
-			warn "$f is not covered by any F: line of MAINTAINERS.livepatch"
-		fi
-	done
-	if ((${#new[@]})); then
-		maint_add_f "$SERIES/MAINTAINERS" "${new[@]}"
-		sgit add MAINTAINERS
-	fi
+	maintainers_at "$k"
+	sgit add MAINTAINERS
 	if sgit diff --cached --quiet; then
 		warn "series entry $k (${SERIES_PATHS[k - 1]}) changes nothing; skipped"
 		return 0
@@ -477,10 +482,11 @@ Where it differs visibly (Documentation/livepatch/differences.rst):
 - klp_enable_patch() refuses more malformed patches, each with a
   message; the ftrace handler takes no recursion lock.
 
-The first patch only documents the headers, with no declaration
-change, so that 6.12's core still builds on it; the second replaces the
-core; samples, selftests, documentation and the MAINTAINERS entry
-follow.
+The first patch documents the headers, with no declaration
+change, so that 6.12's core still builds on it, and puts the new
+LIVE PATCHING entry into MAINTAINERS; the second replaces the core;
+samples, selftests and documentation follow, each adding its paths to
+the entry.
 EOF
 	echo
 	if [[ "$(cat "$BUILT_STAMP" 2>/dev/null)" == "$(series_hash)" ]]; then
@@ -635,9 +641,9 @@ checkpatch_run() {
 		--root="$KLP_BASE" --show-types "$2") >"$REPORTS-checkpatch-$1.txt" 2>&1 || true
 }
 
-# checkpatch_one N PATCH COMMIT: print the verdict line of report N.
+# checkpatch_one N PATCH: print the verdict line of report N.
 checkpatch_one() {
-	local n="$1" patch="$2" commit="$3" report out errors warnings checks fpc=0 unexplained
+	local n="$1" patch="$2" report out errors warnings checks
 	report="$REPORTS-checkpatch-$n.txt"
 	out=$(grep -E '^total: ' "$report" | tail -n1)
 	errors=$(sed -E 's/^total: ([0-9]+) errors.*/\1/' <<<"$out")
@@ -647,41 +653,24 @@ checkpatch_one() {
 		failures+=("checkpatch did not run on $(basename "$patch")")
 		return
 	}
-	# The MAINTAINERS question is answered when the entry after this patch
-	# covers every file it adds or deletes.
-	if grep -q '^WARNING:FILE_PATH_CHANGES:' "$report"; then
-		local f missing=()
-		sgit show "$commit:MAINTAINERS" >"$TMP/m" 2>/dev/null
-		entry_f "$TMP/m" >"$TMP/mf"
-		while IFS= read -r f; do
-			covered_by "$TMP/mf" "$f" >/dev/null || missing+=("$f")
-		done < <(sgit diff --name-only --diff-filter=AD "$commit~1" "$commit")
-		if ((${#missing[@]} == 0)); then
-			fpc=1
-		else
-			info "not covered by the LIVE PATCHING entry: ${missing[*]}"
-		fi
-	fi
-	unexplained=$((warnings - fpc))
-	printf '    %s: %s errors, %s warnings%s, %s checks\n' "$(basename "$patch")" "$errors" "$warnings" \
-		"$( ((fpc)) && echo " (FILE_PATH_CHANGES: every added/deleted file is under an F: line)")" "$checks"
+	printf '    %s: %s errors, %s warnings, %s checks\n' "$(basename "$patch")" "$errors" "$warnings" "$checks"
 	# "TYPE: message" then "#N: FILE: path:line:": print "path:line: TYPE: message".
-	awk '/^(ERROR|WARNING):/ && !/^WARNING:FILE_PATH_CHANGES:/ { msg = $0; next }
+	awk '/^(ERROR|WARNING):/ { msg = $0; next }
 	     msg != "" && /^#[0-9]+: FILE: / { f = $3; sub(/:$/, "", f); print "        " f ": " msg; msg = "" }
 	     msg != "" && /^$/ { print "        " msg; msg = "" }' "$report"
-	if ((errors || unexplained)); then
-		failures+=("checkpatch: $(basename "$patch"): $errors errors, $unexplained warnings")
+	if ((errors || warnings)); then
+		failures+=("checkpatch: $(basename "$patch"): $errors errors, $warnings warnings")
 	fi
 }
 
 run_checkpatch() {
 	step "verify: checkpatch.pl --strict on each patch (full output: ${REPORTS#"$KLP_ROOT"/}-checkpatch-*.txt)"
-	local i=0 commits
-	mapfile -t commits < <(sgit rev-list --reverse "base..$BRANCH")
+	local i=0
+	# No report of an earlier, longer series is left behind.
+	rm -f "$REPORTS"-checkpatch-*.txt
 	# checkpatch.pl takes seconds per patch: run KLP_JOBS at a time.
 	for patch in "${PATCHES[@]}"; do
 		i=$((i + 1))
-		rm -f "$REPORTS-checkpatch-$(printf '%04d' "$i").txt"
 		while (($(jobs -rp | wc -l) >= KLP_JOBS)); do
 			wait -n || true
 		done
@@ -690,7 +679,7 @@ run_checkpatch() {
 	wait
 	i=0
 	for patch in "${PATCHES[@]}"; do
-		checkpatch_one "$(printf '%04d' $((i + 1)))" "$patch" "${commits[i]}"
+		checkpatch_one "$(printf '%04d' $((i + 1)))" "$patch"
 		i=$((i + 1))
 	done
 }
