@@ -82,6 +82,13 @@ static int klp_target_state = KLP_TRANSITION_IDLE;
  */
 static struct klp_range *klp_ranges;
 static unsigned int klp_nr_ranges;
+/*
+ * How many ranges the transition has.  Non-zero with klp_ranges NULL means
+ * the array could not be allocated: no stack check may pass then, and the
+ * rescan allocates it again; it publishes the array with a release store
+ * after klp_nr_ranges, which readers pair with an acquire load.
+ */
+static unsigned int klp_ranges_needed;
 
 /*
  * Tasks with TIF_PATCH_PENDING set.  Raised where a flag is set, lowered
@@ -226,50 +233,69 @@ static void klp_func_range(struct klp_func *func, struct klp_range *r)
 }
 
 /*
- * Build klp_ranges for the transition patch.  Called under klp_mutex
- * while no task has TIF_PATCH_PENDING set, so nobody reads the array.
- * On allocation failure tasks are simply not switched by stack checks;
- * they still switch on their way to user space, in the idle loop, or
- * when forced, and the next rescan tries the allocation again.
+ * Fill and publish klp_ranges for the transition patch.  Returns false if
+ * the array could not be allocated: until a later call succeeds, every
+ * stack check fails, and tasks switch only on their way to user space,
+ * in the idle loop or when forced.  Passing the check without the ranges
+ * would let a task switch while it runs a function being changed.
+ */
+static bool klp_alloc_ranges(void)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	struct klp_range *ranges;
+	unsigned int n = 0;
+
+	klp_assert_locked();
+	ranges = kcalloc(klp_ranges_needed, sizeof(*ranges), GFP_KERNEL);
+	if (!ranges)
+		return false;
+
+	klp_for_each_object(klp_transition_patch, obj)
+		if (obj->patched)
+			klp_for_each_func(obj, func)
+				klp_func_range(func, &ranges[n++]);
+	klp_nr_ranges = n;
+	/* Pairs with the smp_load_acquire() in klp_check_task(). */
+	smp_store_release(&klp_ranges, ranges);
+	return true;
+}
+
+/*
+ * Build klp_ranges for a transition that starts or reverses.  Called
+ * under klp_mutex while no task has TIF_PATCH_PENDING set, so nobody
+ * reads the old array any more.
  */
 static void klp_build_ranges(void)
 {
 	struct klp_object *obj;
 	struct klp_func *func;
-	unsigned int n = 0;
 
 	klp_assert_locked();
 	kfree(klp_ranges);
 	klp_ranges = NULL;
 	klp_nr_ranges = 0;
+	klp_ranges_needed = 0;
 
 	klp_for_each_object(klp_transition_patch, obj)
 		if (obj->patched)
 			klp_for_each_func(obj, func)
-				n++;
-	if (!n)
-		return;
-
-	klp_ranges = kcalloc(n, sizeof(*klp_ranges), GFP_KERNEL);
-	if (!klp_ranges)
-		return;
-
-	klp_for_each_object(klp_transition_patch, obj)
-		if (obj->patched)
-			klp_for_each_func(obj, func)
-				klp_func_range(func, &klp_ranges[klp_nr_ranges++]);
+				klp_ranges_needed++;
+	if (klp_ranges_needed)
+		klp_alloc_ranges();
 }
 
-static const char *klp_stack_hit(const unsigned long *entries, int nr)
+static const char *klp_stack_hit(const struct klp_range *ranges,
+				 const unsigned long *entries, int nr)
 {
 	unsigned int i;
 	int e;
 
 	for (e = 0; e < nr; e++)
 		for (i = 0; i < klp_nr_ranges; i++)
-			if (entries[e] >= klp_ranges[i].start &&
-			    entries[e] < klp_ranges[i].end)
-				return klp_ranges[i].name;
+			if (entries[e] >= ranges[i].start &&
+			    entries[e] < ranges[i].end)
+				return ranges[i].name;
 	return NULL;
 }
 
@@ -282,7 +308,15 @@ static int klp_check_task(struct task_struct *task, void *arg)
 {
 	unsigned long *entries = this_cpu_ptr(klp_stack_buf);
 	struct klp_blocker *b = arg;
+	const struct klp_range *ranges;
 	int nr;
+
+	/* Pairs with the smp_store_release() in klp_alloc_ranges(). */
+	ranges = smp_load_acquire(&klp_ranges);
+	if (unlikely(!ranges && klp_ranges_needed)) {
+		b->why = "no memory for the stack check";
+		return -ENOMEM;
+	}
 
 	if (task_curr(task) && task != current) {
 		b->why = "running";
@@ -296,7 +330,7 @@ static int klp_check_task(struct task_struct *task, void *arg)
 		b->why = "unreliable stack";
 		return nr;
 	}
-	b->func = klp_stack_hit(entries, nr);
+	b->func = klp_stack_hit(ranges, entries, nr);
 	return b->func ? -EADDRINUSE : 0;
 }
 
@@ -816,6 +850,7 @@ static void klp_complete_transition(void)
 	kfree(klp_ranges);
 	klp_ranges = NULL;
 	klp_nr_ranges = 0;
+	klp_ranges_needed = 0;
 
 	klp_run_post_callbacks(patch);
 	pr_notice("'%s': %s complete\n", klp_patch_name(),
@@ -862,6 +897,10 @@ bool klp_try_complete_transition(void)
 	klp_assert_locked();
 	if (WARN_ON_ONCE(klp_target_state == KLP_TRANSITION_IDLE))
 		return false;
+
+	/* A start that could not allocate the ranges: try again. */
+	if (unlikely(!klp_ranges && klp_ranges_needed))
+		klp_alloc_ranges();
 
 	pending = klp_switch_tasks();
 	if (pending) {
