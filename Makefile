@@ -5,15 +5,24 @@
 
 KERNEL ?= ours
 H := harness
+# What "make test" also runs on the debug kernel (lockdep, KASAN,
+# kmemleak), besides upstream's conformance suite: the scripts that reach
+# every part of the core, within CI's time. "make debug-test" runs all.
+# DEBUG_SUBSET= (empty) skips the debug kernel.
+DEBUG_SUBSET ?= test-basic.sh test-bad-patch.sh test-sysfs-input.sh \
+	test-consistency.sh test-modules.sh test-replace.sh test-callbacks.sh \
+	test-shadow.sh test-state.sh
 
 .PHONY: help deps build initramfs run test conformance shell bench patches check \
-	debug-test clean distclean
+	debug-test stress clean distclean
 
 help:
 	@echo "make run          build ours and boot the livepatch demo (job 'run')"
-	@echo "make test         build ours, run our selftests and the conformance suite"
+	@echo "make test         build ours, run our selftests and the conformance suite;"
+	@echo "                  then DEBUG_SUBSET and conformance on the debug kernel"
 	@echo "make conformance  upstream's selftests against KERNEL=ours|pristine"
 	@echo "make debug-test   'make test' on the debug kernel (lockdep, KASAN, kmemleak)"
+	@echo "make stress       the full stress run: test-stress.sh with 1,000 cycles, no time cap"
 	@echo "make build | shell | bench | patches | check | clean | distclean | deps"
 
 deps:
@@ -29,13 +38,20 @@ run: initramfs
 	@$(H)/vm.sh $(KERNEL) run
 
 test: deps
-	@$(H)/test.sh --flavour $(KERNEL)
+	@$(H)/test.sh --flavour $(KERNEL) --debug-subset "$(strip $(DEBUG_SUBSET))"
 
 conformance: deps
 	@$(H)/test.sh --flavour $(KERNEL) --suite conformance
 
 debug-test: deps
 	@$(H)/test.sh --flavour $(KERNEL) --variant debug
+
+# Unknown name=value kernel parameters reach /init, and so the scripts,
+# as environment variables.
+stress: initramfs
+	@KLP_VM_TIMEOUT=3600 \
+	KLP_APPEND="LP_STRESS_CYCLES=1000 LP_STRESS_SECONDS=0" \
+	$(H)/vm.sh $(KERNEL) test only=test-stress.sh timeout=3300
 
 shell: initramfs
 	@$(H)/vm.sh $(KERNEL) shell

@@ -3,6 +3,7 @@
 #
 # test.sh [--flavour ours|pristine] [--variant normal|debug]
 #         [--suite all|selftests|conformance] [--no-build]
+#         [--debug-subset GLOB...]
 #
 # What "make test" runs: build the kernel and initramfs, run the host-side
 # checks (harness/check-*.sh), boot the VM for our selftests and for
@@ -11,6 +12,12 @@
 # then exactly "N passed, N failed". Exits non-zero if anything failed,
 # including a build failure, a VM timeout, a job that never finished or a
 # kernel splat in the log (reported as the test "kernel-log/<job>").
+#
+# --debug-subset 'GLOB...' (normal variant only): afterwards, also build the
+# debug kernel (lockdep, KASAN, kmemleak, ...) and run there the selftest
+# scripts matching any of the space-separated GLOBs and the whole
+# conformance suite; their results are named debug/<test>. This is the
+# part of "make debug-test" that fits into "make test".
 
 # Read the whole script before running any of it: it may be edited while
 # it runs (a shared work tree), and bash reads scripts as it goes.
@@ -19,20 +26,22 @@
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-FLAVOUR=ours VARIANT=normal SUITE=all BUILD=1
+FLAVOUR=ours VARIANT=normal SUITE=all BUILD=1 DEBUG_SUBSET=
 while (($#)); do
 	case "$1" in
 	--flavour) FLAVOUR="$2"; shift ;;
 	--variant) VARIANT="$2"; shift ;;
 	--suite) SUITE="$2"; shift ;;
 	--no-build) BUILD=0 ;;
-	-h|--help) sed -n '3,13p' "$0"; exit 0 ;;
+	--debug-subset) DEBUG_SUBSET="$2"; shift ;;
+	-h|--help) sed -n '3,20p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
 done
 check_flavour "$FLAVOUR" "$VARIANT"
 case "$SUITE" in all|selftests|conformance) ;; *) die "--suite all|selftests|conformance" ;; esac
+[[ -z "$DEBUG_SUBSET" || "$VARIANT" == normal ]] || die "--debug-subset goes with --variant normal"
 TAG=$(klp_tag "$FLAVOUR" "$VARIANT")
 STAGE=$(stagedir "$FLAVOUR" "$VARIANT")
 RUN_ID="$(date +%Y%m%d-%H%M%S)-$$"
@@ -63,25 +72,34 @@ summary() {
 
 # --- build -----------------------------------------------------------------
 
-if ((BUILD)); then
-	rc=0
-	"$KLP_HARNESS/build.sh" "$FLAVOUR" "$VARIANT" || rc=$?
+# build_variant VARIANT PREFIX: build the kernel, test modules and
+# initramfs of VARIANT; false (after recording why) if there is nothing to
+# boot. A selftest suite that failed to build is recorded and the rest
+# tested.
+build_variant() {
+	local variant="$1" prefix="$2" tag stage rc=0 suite
+	tag=$(klp_tag "$FLAVOUR" "$variant")
+	stage=$(stagedir "$FLAVOUR" "$variant")
+	"$KLP_HARNESS/build.sh" "$FLAVOUR" "$variant" || rc=$?
 	if ((rc == 3)); then
 		# The kernel built; a selftest suite did not. Test what we have.
 		while read -r suite; do
 			[[ "$SUITE" == all || "$SUITE" == "$suite" ]] || continue
-			record FAIL "build/$suite" "see build/logs/build-$TAG.log"
-		done <"$STAGE/failed-suites"
+			record FAIL "${prefix}build/$suite" "see build/logs/build-$tag.log"
+		done <"$stage/failed-suites"
 	elif ((rc)); then
-		record FAIL "build/$TAG" "see build/logs/build-$TAG.log"
-		summary
-		exit 1
+		record FAIL "${prefix}build/$tag" "see build/logs/build-$tag.log"
+		return 1
 	fi
-	if ! "$KLP_HARNESS/mkinitramfs.sh" "$FLAVOUR" "$VARIANT"; then
-		record FAIL "initramfs/$TAG"
-		summary
-		exit 1
+	if ! "$KLP_HARNESS/mkinitramfs.sh" "$FLAVOUR" "$variant"; then
+		record FAIL "${prefix}initramfs/$tag"
+		return 1
 	fi
+}
+
+if ((BUILD)) && ! build_variant "$VARIANT" ""; then
+	summary
+	exit 1
 fi
 
 # --- host-side checks ------------------------------------------------------
@@ -103,28 +121,49 @@ fi
 
 # --- VM jobs ---------------------------------------------------------------
 
-# vm_job JOB EXPECTED...: boot one job, collect its results; every EXPECTED
-# test that did not report is a failure ("not run").
+# vm_job JOB EXPECTED...: boot one job on kernel $VM_TAG, collect its
+# results, named $PREFIX<name>; every EXPECTED test that did not report is
+# a failure ("not run").
+VM_TAG=$TAG PREFIX=
 vm_job() {
 	local job="$1"; shift
-	local log="$KLP_LOGS/$job-$TAG-$RUN_ID.log" rc=0 name verdict detail fails
+	local log="$KLP_LOGS/$job-$VM_TAG-$RUN_ID.log" rc=0 name verdict detail fails
 	fails=$(grep -c '^FAIL ' "$RESULTS" || true)
-	KLP_VM_LOG="$log" "$KLP_HARNESS/vm.sh" "$TAG" "$job" "${VM_ARGS[@]}" || rc=$?
+	KLP_VM_LOG="$log" "$KLP_HARNESS/vm.sh" "$VM_TAG" "$job" "${VM_ARGS[@]}" || rc=$?
 	while read -r _ name verdict detail; do
-		record "$verdict" "$name" "$detail"
+		record "$verdict" "$PREFIX$name" "$detail"
 	done < <(grep -a '^@@KLP-RESULT ' "$log" || true)
 	for name in "$@"; do
-		grep -q " $name " "$RESULTS" || record FAIL "$name" "not run (see ${log#"$KLP_ROOT"/})"
+		grep -q " $PREFIX$name " "$RESULTS" ||
+			record FAIL "$PREFIX$name" "not run (see ${log#"$KLP_ROOT"/})"
 	done
 	if ((rc == 2)); then
-		record FAIL "vm/$job" "timed out or never finished (see ${log#"$KLP_ROOT"/})"
+		record FAIL "${PREFIX}vm/$job" "timed out or never finished (see ${log#"$KLP_ROOT"/})"
 	fi
 	if [[ -f "$log.splat" ]]; then
-		record FAIL "kernel-log/$job" "$(wc -l <"$log.splat") suspicious line(s), see ${log#"$KLP_ROOT"/}.splat"
+		record FAIL "${PREFIX}kernel-log/$job" "$(wc -l <"$log.splat") suspicious line(s), see ${log#"$KLP_ROOT"/}.splat"
 	fi
 	if ((rc == 1)) && [[ "$(grep -c '^FAIL ' "$RESULTS" || true)" == "$fails" ]]; then
-		record FAIL "vm/$job" "job failed without a failing test (see ${log#"$KLP_ROOT"/})"
+		record FAIL "${PREFIX}vm/$job" "job failed without a failing test (see ${log#"$KLP_ROOT"/})"
 	fi
+}
+
+# selftests_of STAGE [GLOB...]: the selftest scripts staged in STAGE
+# (matching any GLOB, if given), one name per line.
+selftests_of() {
+	local stage="$1" t g; shift
+	[[ -d "$stage/selftests/livepatch" ]] || return 0
+	for t in "$stage"/selftests/livepatch/test-*.sh; do
+		[[ -x "$t" ]] || continue
+		(($# == 0)) && { echo "selftests/${t##*/}"; continue; }
+		for g in "$@"; do
+			# shellcheck disable=SC2053 # $g is a glob on purpose
+			if [[ "${t##*/}" == $g ]]; then
+				echo "selftests/${t##*/}"
+				break
+			fi
+		done
+	done
 }
 
 # Per-script limit inside the VM; debug kernels under TCG are much slower.
@@ -134,12 +173,7 @@ else
 	VM_ARGS=("timeout=${KLP_SCRIPT_TIMEOUT:-600}")
 fi
 if [[ "$SUITE" != conformance ]]; then
-	expected=()
-	if [[ -d "$STAGE/selftests/livepatch" ]]; then
-		for t in "$STAGE"/selftests/livepatch/test-*.sh; do
-			[[ -x "$t" ]] && expected+=("selftests/${t##*/}")
-		done
-	fi
+	mapfile -t expected < <(selftests_of "$STAGE")
 	if ((${#expected[@]} == 0)); then
 		step "selftests: our suite has no test-*.sh yet; nothing to boot for"
 	else
@@ -148,6 +182,26 @@ if [[ "$SUITE" != conformance ]]; then
 fi
 if [[ "$SUITE" != selftests ]]; then
 	vm_job conformance "${CONFORMANCE[@]/#/conformance/}"
+fi
+
+# --- the debug kernel, on a subset -----------------------------------------
+
+if [[ -n "$DEBUG_SUBSET" ]]; then
+	step "debug kernel: selftests matching '$DEBUG_SUBSET', conformance"
+	if ((!BUILD)) || build_variant debug debug/; then
+		VM_TAG=$(klp_tag "$FLAVOUR" debug) PREFIX=debug/
+		VM_ARGS=("timeout=${KLP_SCRIPT_TIMEOUT:-1800}")
+		read -r -a globs <<<"$DEBUG_SUBSET"
+		mapfile -t expected < <(selftests_of "$(stagedir "$FLAVOUR" debug)" "${globs[@]}")
+		if [[ "$SUITE" != conformance ]] && ((${#expected[@]})); then
+			VM_ARGS+=("${globs[@]/#/only=}")
+			vm_job test "${expected[@]}"
+			VM_ARGS=("${VM_ARGS[0]}")
+		fi
+		if [[ "$SUITE" != selftests ]]; then
+			vm_job conformance "${CONFORMANCE[@]/#/conformance/}"
+		fi
+	fi
 fi
 
 summary
