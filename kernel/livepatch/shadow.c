@@ -132,14 +132,17 @@ static const struct rhashtable_params klp_shadow_params = {
 };
 
 /*
- * Find the entry for <obj, id>, ready or not.  The caller holds either the
- * RCU read lock (lookups) or klp_shadow_lock (writers).
+ * Find the entry for <obj, id>, ready or not.  The caller keeps the entry
+ * alive: lookups by staying in an RCU read-side section, writers by
+ * holding klp_shadow_lock.  rhashtable wants the RCU read lock for the
+ * walk itself in both cases, hence the _fast variant, which takes it.
  */
 static struct klp_shadow *klp_shadow_find(void *obj, unsigned long id)
 {
 	struct klp_shadow_key key = { .obj = obj, .id = id };
 
-	return rhashtable_lookup(&klp_shadow_table, &key, klp_shadow_params);
+	return rhashtable_lookup_fast(&klp_shadow_table, &key,
+				      klp_shadow_params);
 }
 
 /*
