@@ -180,6 +180,10 @@ static void klp_cond_resched_arm(bool on)
  * it).  When it was the last one, complete the transition right away
  * instead of waiting for the next rescan.  Callable from any context
  * that may queue work, including the idle loop.
+ *
+ * The work is unbound: the last task to switch is often one of many busy
+ * tasks on a crowded CPU, and a per-CPU worker queued there would wait
+ * behind all of them (seconds with 1,000 busy threads on one CPU).
  */
 static void klp_note_switched(void)
 {
@@ -188,7 +192,7 @@ static void klp_note_switched(void)
 	 * later switch into a rescan; the fallback rescan covers it.
 	 */
 	if (atomic_dec_return(&klp_pending_count) == 0)
-		mod_delayed_work(system_wq, &klp_transition_work, 0);
+		mod_delayed_work(system_unbound_wq, &klp_transition_work, 0);
 }
 
 /*
@@ -791,7 +795,8 @@ static void klp_schedule_rescan(unsigned int pending)
 	klp_report_blockers(pending);
 
 	/* Does not push back an immediate run already queued by a switch. */
-	queue_delayed_work(system_wq, &klp_transition_work, klp_rescan_delay);
+	queue_delayed_work(system_unbound_wq, &klp_transition_work,
+			   klp_rescan_delay);
 	klp_rescan_delay = min(klp_rescan_delay * 2,
 			       msecs_to_jiffies(KLP_RESCAN_MAX_MS));
 }
