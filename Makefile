@@ -9,7 +9,7 @@ H := harness
 # kmemleak), besides upstream's conformance suite: the scripts that reach
 # every part of the core, within CI's time. "make debug-test" runs all.
 # DEBUG_SUBSET= (empty) skips the debug kernel.
-# About 12 min under TCG, plus 5-9 min of conformance; all scripts take
+# About 12 min under TCG, plus about 8 min of conformance; all scripts take
 # about 65 min.
 DEBUG_SUBSET ?= test-basic.sh test-bad-patch.sh test-sysfs-input.sh \
 	test-consistency.sh test-replace.sh test-shadow.sh test-state.sh
