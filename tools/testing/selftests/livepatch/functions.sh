@@ -23,6 +23,7 @@ LP_MODS=${LP_MODS:-$LP_DIR/test_modules}
 LP_PROC=/proc/test_lp
 LP_TRACING=/sys/kernel/tracing
 LP_DYNDBG=/proc/dynamic_debug/control
+LP_KMEMLEAK=/sys/kernel/debug/kmemleak
 # Upper bound for any wait on the kernel.  A transition that nothing holds
 # up ends within a retry or two, even in a slow debug VM.  Waiting longer
 # than 6.12's 15 s before it signals tasks is fine: the tests that expect
@@ -110,6 +111,28 @@ lp_skip() {
 # lp_bail REASON: a precondition failed, the remaining checks cannot run.
 lp_bail() {
 	ktap_exit_fail_msg "$*"
+}
+
+# lp_kmemleak_scan [LINES]: one KTAP result, "kmemleak finds no leak",
+# for what leaked since the last "echo clear" to kmemleak; a failure shows
+# the first LINES (default 40) of the report.  Skipped without kmemleak.
+# Sets LP_LEAKS to the number of unreferenced objects.
+LP_LEAKS=0
+lp_kmemleak_scan() {
+	LP_LEAKS=0
+	if [[ ! -w "$LP_KMEMLEAK" ]]; then
+		lp_skip "kmemleak finds no leak" "no $LP_KMEMLEAK"
+		return 0
+	fi
+	# kmemleak reports only objects a few seconds old.
+	sleep 6
+	echo scan >"$LP_KMEMLEAK"
+	LP_LEAKS=$(grep -c '^unreferenced object' "$LP_KMEMLEAK")
+	if ((LP_LEAKS == 0)); then
+		lp_pass "kmemleak finds no leak"
+	else
+		lp_fail "kmemleak finds no leak" "$(head -n "${1:-40}" "$LP_KMEMLEAK")"
+	fi
 }
 
 # --- setup and teardown -----------------------------------------------------

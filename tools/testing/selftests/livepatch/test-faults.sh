@@ -53,7 +53,6 @@ SH=test_lp_fault_shadow
 PLAIN=$LP_PROC/plain
 F1=/proc/test_lp_mod/f1
 FAILSLAB=/sys/kernel/debug/failslab
-KMEMLEAK=/sys/kernel/debug/kmemleak
 HELPER=$LP_DIR/lp_fail_nth
 # More than any call here reaches: injects nothing, counts the sites.
 NO_FAULT=1000000
@@ -114,7 +113,7 @@ trap cleanup EXIT
 
 failslab_setup
 # Only what this run leaks, if kmemleak is built in.
-[[ -w "$KMEMLEAK" ]] && echo clear >"$KMEMLEAK"
+[[ -w "$LP_KMEMLEAK" ]] && echo clear >"$LP_KMEMLEAK"
 
 # The kernel log of the whole run, which may be more than the ring holds.
 if dmesg --help 2>/dev/null | grep -q -- --follow-new; then
@@ -734,20 +733,8 @@ lp_ok "nothing stays patched" nothing_patched
 # ===================================================================================
 
 # Error paths that forget to free something: ask kmemleak.
-leaks=0
-if [[ -w "$KMEMLEAK" ]]; then
-	# An object must be a few seconds old before kmemleak reports it.
-	sleep 6
-	echo scan >"$KMEMLEAK"
-	leaks=$(grep -c '^unreferenced object' "$KMEMLEAK")
-	if ((leaks == 0)); then
-		lp_pass "kmemleak finds no leak"
-	else
-		lp_fail "kmemleak finds no leak" "$(head -n 60 "$KMEMLEAK")"
-	fi
-else
-	lp_skip "kmemleak finds no leak" "no $KMEMLEAK"
-fi
+lp_kmemleak_scan 60
+leaks=$LP_LEAKS
 
 # Reports, not lines: a Call Trace counts only when nothing else does.
 # The report of a failed allocation carries a Call Trace as well; faults

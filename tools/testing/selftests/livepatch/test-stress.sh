@@ -51,7 +51,6 @@ READERS=2
 # No background loop outlives this, whatever happens to the script.
 LOOP_LIMIT=$((${BUDGET:-0} > 0 ? BUDGET + 120 : CYCLES * 3 + 120))
 ABSENT="<absent>"
-KMEMLEAK=/sys/kernel/debug/kmemleak
 SPLAT='WARNING:|BUG:|Oops|Call Trace|circular locking|recursive locking|inconsistent lock state'
 SPLAT+='|suspicious RCU usage|unreferenced object|KASAN:|UBSAN:|general protection|kernel BUG'
 SPLAT+='|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO|list_(add|del) corruption'
@@ -382,8 +381,8 @@ add_totals() {
 lp_leftovers_gone || lp_bail "test modules are loaded already"
 slab_start=$(slab_settle)
 slab_objects >"$tmp/slab.start"
-if [[ -w "$KMEMLEAK" ]]; then
-	echo clear >"$KMEMLEAK"
+if [[ -w "$LP_KMEMLEAK" ]]; then
+	echo clear >"$LP_KMEMLEAK"
 fi
 lp_ok "load $T" lp_insmod "$T" || lp_bail "cannot load $T: $LP_OUT"
 t0=$SECONDS
@@ -478,20 +477,8 @@ else
 	leaks=1
 fi
 
-if [[ -w "$KMEMLEAK" ]]; then
-	# An object must be a few seconds old before kmemleak reports it.
-	sleep 6
-	echo scan >"$KMEMLEAK"
-	suspects=$(grep -c '^unreferenced object' "$KMEMLEAK")
-	if ((suspects == 0)); then
-		lp_pass "kmemleak finds no leak"
-	else
-		lp_fail "kmemleak finds no leak" "$(head -n 40 "$KMEMLEAK")"
-		leaks=$((leaks + suspects))
-	fi
-else
-	lp_skip "kmemleak finds no leak" "no $KMEMLEAK"
-fi
+lp_kmemleak_scan 40
+leaks=$((leaks + LP_LEAKS))
 
 splats=$(kernel_log | grep -cE "$SPLAT")
 if ((splats == 0)); then
