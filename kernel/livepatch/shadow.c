@@ -103,15 +103,26 @@ static LIST_HEAD(klp_shadow_list);
 static struct rhashtable klp_shadow_table;
 
 /*
- * One multiplication mixes both words; @seed is the table's random value,
- * so a patch cannot line its keys up on one chain by accident.
+ * rhashtable picks the bucket from the low bits of this value, so every
+ * bit of the key has to reach them.  One multiplication does not do that:
+ * hash_64(key, 32) is bits 32..63 of a product, and its low bits spread
+ * 100,000 array elements 8 bytes apart over one bucket in eight of 2^17,
+ * with chains of seven.  MurmurHash3's 64-bit finaliser mixes every bit
+ * into every other.  @seed is the table's
+ * random value, so a patch cannot line its keys up on one chain by
+ * accident.
  */
 static u32 klp_shadow_hash(const void *data, u32 len, u32 seed)
 {
 	const struct klp_shadow_key *key = data;
+	u64 h = (unsigned long)key->obj ^ (key->id * GOLDEN_RATIO_64) ^ seed;
 
-	return hash_64((unsigned long)key->obj ^ (key->id * GOLDEN_RATIO_64) ^
-		       seed, 32);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return (u32)h;
 }
 
 static int klp_shadow_cmp(struct rhashtable_compare_arg *arg, const void *ptr)
@@ -211,22 +222,22 @@ static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
 	void *data = NULL;
 	int err = 0;
 
+	fresh->key.obj = obj;
+	fresh->key.id = id;
+
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	found = klp_shadow_find(obj, id);
+	/* One walk of the chain both finds a duplicate and links @fresh. */
+	found = rhashtable_lookup_get_insert_fast(&klp_shadow_table,
+						  &fresh->node,
+						  klp_shadow_params);
+	if (IS_ERR(found)) {
+		pr_err("Failed to insert shadow variable <%p, %lx> (%ld)\n",
+		       obj, id, PTR_ERR(found));
+		goto out_unlock;
+	}
 	if (found) {
 		*existed = true;
 		data = found->data;
-		goto out_unlock;
-	}
-
-	fresh->key.obj = obj;
-	fresh->key.id = id;
-	err = rhashtable_insert_fast(&klp_shadow_table, &fresh->node,
-				     klp_shadow_params);
-	if (err) {
-		pr_err("Failed to insert shadow variable <%p, %lx> (%d)\n",
-		       obj, id, err);
-		err = 0;
 		goto out_unlock;
 	}
 	if (ctor) {
