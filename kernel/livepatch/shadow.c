@@ -108,9 +108,8 @@ static struct rhashtable klp_shadow_table;
  * hash_64(key, 32) is bits 32..63 of a product, and its low bits spread
  * 100,000 array elements 8 bytes apart over one bucket in eight of 2^17,
  * with chains of seven.  MurmurHash3's 64-bit finaliser mixes every bit
- * into every other.  @seed is the table's
- * random value, so a patch cannot line its keys up on one chain by
- * accident.
+ * into every other.  @seed is the table's random value, so a patch cannot
+ * line its keys up on one chain by accident.
  */
 static u32 klp_shadow_hash(const void *data, u32 len, u32 seed)
 {
