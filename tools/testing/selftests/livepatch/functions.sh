@@ -113,8 +113,15 @@ lp_bail() {
 	ktap_exit_fail_msg "$*"
 }
 
+# lp_kmemleak_clear: forget what kmemleak has reported so far, so that
+# lp_kmemleak_scan counts only what leaks after this.  Nothing without
+# kmemleak.
+lp_kmemleak_clear() {
+	[[ ! -w "$LP_KMEMLEAK" ]] || echo clear >"$LP_KMEMLEAK"
+}
+
 # lp_kmemleak_scan [LINES]: one KTAP result, "kmemleak finds no leak",
-# for what leaked since the last "echo clear" to kmemleak; a failure shows
+# for what leaked since lp_kmemleak_clear; a failure shows
 # the first LINES (default 40) of the report.  Skipped without kmemleak.
 # Sets LP_LEAKS to the number of unreferenced objects.
 LP_LEAKS=0

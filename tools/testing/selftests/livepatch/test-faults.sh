@@ -113,7 +113,7 @@ trap cleanup EXIT
 
 failslab_setup
 # Only what this run leaks, if kmemleak is built in.
-[[ -w "$LP_KMEMLEAK" ]] && echo clear >"$LP_KMEMLEAK"
+lp_kmemleak_clear
 
 # The kernel log of the whole run, which may be more than the ring holds.
 if dmesg --help 2>/dev/null | grep -q -- --follow-new; then

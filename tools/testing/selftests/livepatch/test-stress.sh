@@ -381,9 +381,7 @@ add_totals() {
 lp_leftovers_gone || lp_bail "test modules are loaded already"
 slab_start=$(slab_settle)
 slab_objects >"$tmp/slab.start"
-if [[ -w "$LP_KMEMLEAK" ]]; then
-	echo clear >"$LP_KMEMLEAK"
-fi
+lp_kmemleak_clear
 lp_ok "load $T" lp_insmod "$T" || lp_bail "cannot load $T: $LP_OUT"
 t0=$SECONDS
 TOTAL_READS=0 TOTAL_FORKS=0 TOTAL_BAD=0
