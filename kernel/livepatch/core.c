@@ -1075,12 +1075,16 @@ void klp_release_unused(struct klp_patch *patch)
 static int __klp_disable_patch(struct klp_patch *patch)
 {
 	struct klp_object *obj;
+	int err;
 
 	klp_assert_locked();
 	if (WARN_ON_ONCE(!patch->enabled))
 		return -EINVAL;
 	if (klp_transition_patch)
 		return -EBUSY;
+	err = klp_leave_direct(patch);
+	if (err)
+		return err;
 
 	trace_klp_patch_disable(patch->mod->name);
 	klp_init_transition(patch, KLP_TRANSITION_UNPATCHED);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Observability: /sys/kernel/debug/livepatch/transition, a snapshot of the
- * running transition and of every task it still waits for, and the home
- * of the tracepoints declared in trace.h.  Nothing here is on a fast path.
+ * running transition and of every task it still waits for; "sites", how
+ * each patched function is reached; "direct", the switch for direct
+ * mode (patch.c); and the home of the tracepoints declared in trace.h.
+ * Nothing here is on a fast path.
  */
 #define pr_fmt(fmt) "livepatch: " fmt
 
@@ -15,6 +17,7 @@
 #include <linux/seq_file.h>
 
 #include "core.h"
+#include "patch.h"
 #include "transition.h"
 
 #define CREATE_TRACE_POINTS
@@ -101,12 +104,44 @@ out_unlock:
 }
 DEFINE_SHOW_ATTRIBUTE(klp_transition);
 
+DEFINE_SHOW_ATTRIBUTE(klp_sites);
+
+static ssize_t klp_direct_read(struct file *file, char __user *buf,
+			       size_t count, loff_t *ppos)
+{
+	char val[3] = { klp_direct_get() ? '1' : '0', '\n', 0 };
+
+	return simple_read_from_buffer(buf, count, ppos, val, 2);
+}
+
+static ssize_t klp_direct_write(struct file *file, const char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	bool on;
+	int err;
+
+	err = kstrtobool_from_user(buf, count, &on);
+	if (err)
+		return err;
+	err = klp_direct_set(on);
+	return err ?: count;
+}
+
+static const struct file_operations klp_direct_fops = {
+	.owner		= THIS_MODULE,
+	.read		= klp_direct_read,
+	.write		= klp_direct_write,
+	.llseek		= default_llseek,
+};
+
 static int __init klp_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("livepatch", NULL);
 
 	debugfs_create_file("transition", 0400, dir, NULL,
 			    &klp_transition_fops);
+	debugfs_create_file("sites", 0400, dir, NULL, &klp_sites_fops);
+	debugfs_create_file("direct", 0600, dir, NULL, &klp_direct_fops);
 	return 0;
 }
 late_initcall(klp_debugfs_init);

@@ -3,17 +3,23 @@
  * Function redirection: one ftrace_ops per patched function, a stack of
  * klp_func entries on it, and the ftrace handler that sends every call
  * to the entry the calling task may use.  When a task may use the new
- * code is decided in transition.c.
+ * code is decided in transition.c.  Once no transition needs the
+ * handler, a site may hand its function to a direct call instead (see
+ * "Direct mode" below).
  */
 #define pr_fmt(fmt) "livepatch: " fmt
 
 #include <linux/bug.h>
+#include <linux/execmem.h>
 #include <linux/ftrace.h>
 #include <linux/list.h>
 #include <linux/livepatch.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/set_memory.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #ifdef CONFIG_X86
 #include <asm/livepatch.h>
@@ -127,6 +133,392 @@ struct klp_site *klp_site_find(void *old_func)
 	return NULL;
 }
 
+/*
+ * Direct mode.
+ *
+ * Outside a transition every caller of a patched function goes to the
+ * top entry of its func_stack, so all the handler does is constant work
+ * behind a trampoline that saves and restores registers.  When the core
+ * has been quiet for KLP_SETTLE_DELAY, klp_settle_fn() gives such a site
+ * a direct-call ftrace_ops instead: the fentry site calls a small stub
+ * (klp_arch_direct_stub()) that goes on to the top entry's new_func, with
+ * no trampoline and no handler in between.
+ *
+ * Whatever would change the stub's answer first brings the site back to
+ * handler mode with klp_site_use_handler(): pushing or popping an entry,
+ * and a transition that sets the transition flags of entries already on
+ * the stack (klp_leave_direct()).  No task switches, and no entry
+ * changes, while a site is direct.
+ *
+ * Each switch attaches the new ops before it detaches the old one, so
+ * the function is never left unpatched.  While both are attached, ftrace
+ * calls the handler and then enters the stub, whose target wins; that
+ * is the right target, as no transition is running.  Ftrace lets one
+ * IPMODIFY user own a function and asks a direct ops (through ops_func)
+ * whether it may share the function with one.  Ours agrees only with its
+ * own handler, during its own switch, so other IPMODIFY users are
+ * refused as the handler refuses them.  The direct ops is DYNAMIC like
+ * the handler's, so unregistering it waits until no CPU and no task can
+ * still be in the list function or on the stub; only then are they freed.
+ *
+ * register_ftrace_direct() sets the ops flags itself; PERMANENT is added
+ * once it returns, while the handler's PERMANENT ops is still attached,
+ * so turning ftrace off keeps failing all along.
+ *
+ * A site with another direct user (a BPF trampoline, say) cannot become
+ * direct and stays in handler mode; while a site is direct, such a user
+ * cannot attach.  Writing 0 to /sys/kernel/debug/livepatch/direct brings
+ * every site back to handler mode and keeps it there.
+ */
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && defined(klp_arch_direct_stub)
+
+/* How long the core must be quiet before sites become direct. */
+#define KLP_SETTLE_DELAY	HZ
+
+/**
+ * struct klp_direct - the direct-call attachment of a site
+ * @ops:	direct ftrace_ops filtered on the site's ip
+ * @stub:	the stub, in executable memory near kernel and module text
+ * @target:	the new_func the stub calls
+ */
+struct klp_direct {
+	struct ftrace_ops ops;
+	void *stub;
+	void *target;
+};
+
+/* Whether sites may become direct; klp_mutex. */
+static bool klp_direct_on = true;
+
+/*
+ * The direct ops now switching, and the task switching it, for
+ * klp_direct_ops_func().  Written under klp_mutex around the
+ * registration; read by whatever task registers an IPMODIFY ops.
+ */
+static struct klp_direct *klp_switching;
+static struct task_struct *klp_switcher;
+
+static void klp_settle_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(klp_settle_work, klp_settle_fn);
+
+static int klp_direct_ops_func(struct ftrace_ops *ops, enum ftrace_ops_cmd cmd)
+{
+	struct klp_direct *d = container_of(ops, struct klp_direct, ops);
+
+	switch (cmd) {
+	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF:
+	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_PEER:
+		if (READ_ONCE(klp_switcher) == current &&
+		    READ_ONCE(klp_switching) == d)
+			return 0;
+		return -EBUSY;
+	default:
+		return 0;
+	}
+}
+
+static void klp_switch_begin(struct klp_direct *d)
+{
+	WRITE_ONCE(klp_switcher, current);
+	WRITE_ONCE(klp_switching, d);
+}
+
+static void klp_switch_end(void)
+{
+	WRITE_ONCE(klp_switching, NULL);
+	WRITE_ONCE(klp_switcher, NULL);
+}
+
+static void klp_direct_free(struct klp_direct *d)
+{
+	execmem_free(d->stub);
+	kfree(d);
+}
+
+static struct klp_direct *klp_direct_alloc(void *target)
+{
+	u8 code[KLP_ARCH_STUB_SIZE];
+	struct klp_direct *d;
+	int err;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->target = target;
+	d->stub = execmem_alloc(EXECMEM_FTRACE, sizeof(code));
+	err = -ENOMEM;
+	if (!d->stub)
+		goto free;
+	err = klp_arch_direct_stub(code, (unsigned long)d->stub,
+				   (unsigned long)target);
+	if (err)
+		goto free;
+	/* Nothing can reach the stub before register_ftrace_direct(). */
+	memcpy(d->stub, code, sizeof(code));
+	err = set_memory_rox((unsigned long)d->stub, 1);
+	if (err)
+		goto free;
+	d->ops.ops_func = klp_direct_ops_func;
+	return d;
+free:
+	klp_direct_free(d);
+	return ERR_PTR(err);
+}
+
+/* Handler mode to direct mode.  Context: klp_mutex held, no transition. */
+static int klp_site_go_direct(struct klp_site *site)
+{
+	struct klp_direct *d = klp_direct_alloc(klp_site_top(site)->new_func);
+	int err;
+
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	err = ftrace_set_filter_ip(&d->ops, site->ip, 0, 0);
+	if (err)
+		goto free;
+
+	klp_switch_begin(d);
+	err = register_ftrace_direct(&d->ops, (unsigned long)d->stub);
+	klp_switch_end();
+	if (err) {
+		ftrace_free_filter(&d->ops);
+		goto free;
+	}
+	d->ops.flags |= FTRACE_OPS_FL_PERMANENT;
+	site->direct = d;
+
+	/* The handler's filter stays, for klp_site_use_handler(). */
+	WARN_ON_ONCE(unregister_ftrace_function(&site->fops));
+	return 0;
+free:
+	klp_direct_free(d);
+	return err;
+}
+
+/* Detach the direct ops of @site; false when ftrace may still use it. */
+static bool klp_site_drop_direct(struct klp_site *site)
+{
+	struct klp_direct *d = site->direct;
+
+	site->direct = NULL;
+	if (WARN_ON_ONCE(unregister_ftrace_direct(&d->ops,
+						  (unsigned long)d->stub, true)))
+		return false;
+	klp_direct_free(d);
+	return true;
+}
+
+/*
+ * Direct mode to handler mode, before the site's answer changes.  The
+ * handler's registration allocates nothing (its filter was kept) and can
+ * fail only when ftrace itself has failed.
+ *
+ * Context: klp_mutex held; may sleep.
+ */
+static int klp_site_use_handler(struct klp_site *site)
+{
+	int err;
+
+	if (!site->direct)
+		return 0;
+	klp_switch_begin(site->direct);
+	err = register_ftrace_function(&site->fops);
+	klp_switch_end();
+	if (err) {
+		pr_err("failed to restore the ftrace handler for function '%ps' (%d)\n",
+		       site->old_func, err);
+		return err;
+	}
+	klp_site_drop_direct(site);
+	return 0;
+}
+
+static bool klp_site_may_go_direct(struct klp_site *site)
+{
+	struct klp_func *top = klp_site_top(site);
+
+	return !site->direct && !site->no_direct && !top->nop &&
+	       !top->transition;
+}
+
+/*
+ * Make the sites direct one at a time, dropping klp_mutex in between:
+ * detaching a handler waits for grace periods, and a transition that
+ * wants to start should not wait for all of them.
+ */
+static void klp_settle_fn(struct work_struct *work)
+{
+	struct klp_site *site;
+	bool again;
+	int err;
+
+	do {
+		again = false;
+		mutex_lock(&klp_mutex);
+		if (!klp_direct_on || klp_transition_patch)
+			goto unlock;
+		list_for_each_entry(site, &klp_sites, sites) {
+			if (!klp_site_may_go_direct(site))
+				continue;
+			err = klp_site_go_direct(site);
+			if (err) {
+				pr_debug("function '%ps' stays in handler mode (%d)\n",
+					 site->old_func, err);
+				site->no_direct = true;
+			}
+			again = true;
+			break;
+		}
+unlock:
+		mutex_unlock(&klp_mutex);
+		cond_resched();
+	} while (again);
+}
+
+/**
+ * klp_settle_later() - let sites become direct after a quiet spell
+ *
+ * Called whenever a site changed or a transition ended; each call
+ * restarts the wait.
+ */
+void klp_settle_later(void)
+{
+	if (READ_ONCE(klp_direct_on))
+		mod_delayed_work(system_wq, &klp_settle_work, KLP_SETTLE_DELAY);
+}
+
+/**
+ * klp_direct_set() - allow or forbid direct mode
+ * @on:		false brings every site back to handler mode now
+ *
+ * Context: may sleep; takes klp_mutex.
+ * Return: 0, or the first error of a site that could not leave direct
+ * mode (the others did).
+ */
+int klp_direct_set(bool on)
+{
+	struct klp_site *site;
+	int ret = 0, err;
+
+	mutex_lock(&klp_mutex);
+	WRITE_ONCE(klp_direct_on, on);
+	if (!on) {
+		list_for_each_entry(site, &klp_sites, sites) {
+			err = klp_site_use_handler(site);
+			if (err && !ret)
+				ret = err;
+		}
+	}
+	mutex_unlock(&klp_mutex);
+	if (on)
+		klp_settle_later();
+	else
+		cancel_delayed_work_sync(&klp_settle_work);
+	return ret;
+}
+
+/**
+ * klp_direct_get() - whether sites may become direct
+ *
+ * Return: the value last given to klp_direct_set(), true at boot.
+ */
+bool klp_direct_get(void)
+{
+	return READ_ONCE(klp_direct_on);
+}
+
+#else /* no direct calls */
+
+static int klp_site_use_handler(struct klp_site *site)
+{
+	return 0;
+}
+
+static bool klp_site_drop_direct(struct klp_site *site)
+{
+	return true;
+}
+
+void klp_settle_later(void)
+{
+}
+
+int klp_direct_set(bool on)
+{
+	return on ? -EOPNOTSUPP : 0;
+}
+
+bool klp_direct_get(void)
+{
+	return false;
+}
+
+#endif /* direct calls */
+
+/**
+ * klp_leave_direct() - bring every site of @patch back to handler mode
+ * @patch:	an enabled patch about to be disabled
+ *
+ * A disabling transition sets the transition flags of entries already on
+ * their stacks, which only the handler reads.
+ *
+ * Context: klp_mutex held; may sleep.
+ * Return: 0, or an error with the patch unchanged (some sites may have
+ * left direct mode, which changes nothing but the cost of a call).
+ */
+int klp_leave_direct(struct klp_patch *patch)
+{
+	struct klp_object *obj;
+	struct klp_func *func;
+	struct klp_site *site;
+	int err;
+
+	klp_assert_locked();
+	klp_for_each_object(patch, obj) {
+		klp_for_each_func(obj, func) {
+			if (!func->patched)
+				continue;
+			site = klp_site_find(func->old_func);
+			if (WARN_ON_ONCE(!site))
+				continue;
+			err = klp_site_use_handler(site);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * klp_sites_show() - one line per patched function: how calls reach it
+ * @m:		the seq_file of /sys/kernel/debug/livepatch/sites
+ * @unused:	seq_file private data
+ *
+ * Each line is "<handler|direct> <entries on the stack> <function>", the
+ * function as %ps prints it ("name [module]" for a module's function).
+ *
+ * Context: takes klp_mutex.
+ * Return: 0.
+ */
+int klp_sites_show(struct seq_file *m, void *unused)
+{
+	struct klp_site *site;
+	struct klp_func *func;
+	int depth;
+
+	mutex_lock(&klp_mutex);
+	list_for_each_entry(site, &klp_sites, sites) {
+		depth = 0;
+		list_for_each_entry(func, &site->func_stack, stack_node)
+			depth++;
+		seq_printf(m, "%s %d %ps\n",
+			   site->direct ? "direct" : "handler", depth,
+			   site->old_func);
+	}
+	mutex_unlock(&klp_mutex);
+	return 0;
+}
+
 /* Where ftrace can hook the old function of @func; 0 after saying why. */
 static unsigned long klp_hook_ip(struct klp_func *func)
 {
@@ -211,8 +603,16 @@ static int klp_site_create(struct klp_func *func)
 /* Last entry gone: the function runs unhooked again. */
 static void klp_site_destroy(struct klp_site *site)
 {
+	bool freeable;
+
 	list_del(&site->sites);
-	if (klp_site_detach(site))
+	if (site->direct) {
+		freeable = klp_site_drop_direct(site);
+		ftrace_free_filter(&site->fops);
+	} else {
+		freeable = klp_site_detach(site);
+	}
+	if (freeable)
 		kfree(site);
 }
 
@@ -230,13 +630,18 @@ static int klp_patch_func(struct klp_func *func)
 		if (err)
 			return err;
 	} else {
+		err = klp_site_use_handler(site);
+		if (err)
+			return err;
 		/*
 		 * Publishes the fully set up entry (transition flag
 		 * included) to handlers already running on this function.
 		 */
 		list_add_rcu(&func->stack_node, &site->func_stack);
+		site->no_direct = false;
 	}
 	func->patched = true;
+	klp_settle_later();
 	return 0;
 }
 
@@ -255,10 +660,19 @@ static void klp_unpatch_func(struct klp_func *func)
 	 * allocated until its patch is freed, after
 	 * klp_synchronize_transition().
 	 */
-	if (list_is_singular(&site->func_stack))
+	if (list_is_singular(&site->func_stack)) {
 		klp_site_destroy(site);
-	else
+	} else {
+		/*
+		 * Only a module going away pops from a direct site (every
+		 * transition left direct mode first), and restoring the
+		 * handler fails only when ftrace itself has failed.
+		 */
+		WARN_ON_ONCE(klp_site_use_handler(site));
 		list_del_rcu(&func->stack_node);
+		site->no_direct = false;
+		klp_settle_later();
+	}
 	func->patched = false;
 }
 

@@ -6,6 +6,7 @@
 #include <linux/ftrace.h>
 #include <linux/list.h>
 #include <linux/livepatch.h>
+#include <linux/seq_file.h>
 
 /**
  * struct klp_site - one patched function and the handler attached to it
@@ -16,6 +17,10 @@
  *		first.  Changed only under klp_mutex, with the _rcu list
  *		helpers; klp_ftrace_handler() reads it with preemption off.
  * @sites:	entry in the list of all sites; klp_mutex
+ * @direct:	the direct-call attachment while the site is in direct mode
+ *		(fops is then unregistered), else NULL; klp_mutex
+ * @no_direct:	going direct failed; not retried until the stack changes;
+ *		klp_mutex
  *
  * A site is created by the first entry that patches @old_func and freed
  * with the last one, so @func_stack is never empty while the handler is
@@ -27,6 +32,8 @@ struct klp_site {
 	unsigned long ip;
 	struct list_head func_stack;
 	struct list_head sites;
+	struct klp_direct *direct;
+	bool no_direct;
 };
 
 struct klp_site *klp_site_find(void *old_func);
@@ -49,5 +56,11 @@ int klp_patch_object(struct klp_object *obj);
 void klp_unpatch_object(struct klp_object *obj);
 void klp_unpatch_objects(struct klp_patch *patch);
 void klp_unpatch_objects_dynamic(struct klp_patch *patch);
+
+int klp_leave_direct(struct klp_patch *patch);
+void klp_settle_later(void);
+int klp_direct_set(bool on);
+bool klp_direct_get(void);
+int klp_sites_show(struct seq_file *m, void *unused);
 
 #endif /* _LIVEPATCH_PATCH_H */

@@ -865,6 +865,7 @@ static void klp_complete_transition(void)
 
 	klp_target_state = KLP_TRANSITION_IDLE;
 	klp_transition_patch = NULL;
+	klp_settle_later();
 }
 
 /**
