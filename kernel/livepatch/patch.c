@@ -284,6 +284,11 @@ static int klp_site_go_direct(struct klp_site *site)
 		ftrace_free_filter(&d->ops);
 		goto free;
 	}
+	/*
+	 * Not under ftrace_lock, which is ftrace's own: nothing else writes
+	 * the flags of a registered direct ops, and ftrace_enabled is
+	 * refused meanwhile anyway, as the handler is still PERMANENT.
+	 */
 	d->ops.flags |= FTRACE_OPS_FL_PERMANENT;
 	site->direct = d;
 
@@ -310,8 +315,13 @@ static bool klp_site_drop_direct(struct klp_site *site)
 
 /*
  * Direct mode to handler mode, before the site's answer changes.  The
- * handler's registration allocates nothing (its filter was kept) and can
- * fail only when ftrace itself has failed.
+ * handler's registration allocates nothing (its filter was kept).  It
+ * fails with -EBUSY when another IPMODIFY user has taken the function
+ * meanwhile: ftrace asks a direct ops before an IPMODIFY ops is
+ * registered, but not when an IPMODIFY ops already registered adds the
+ * function to its filter, which is what kprobes with a post_handler do
+ * once one exists.  The caller then fails with the system unchanged, and
+ * can go on once that user has gone.
  *
  * Context: klp_mutex held; may sleep.
  */
@@ -325,8 +335,9 @@ static int klp_site_use_handler(struct klp_site *site)
 	err = register_ftrace_function(&site->fops);
 	klp_switch_end();
 	if (err) {
-		pr_err("failed to restore the ftrace handler for function '%ps' (%d)\n",
-		       site->old_func, err);
+		pr_err("failed to restore the ftrace handler for function '%ps' (%d)%s\n",
+		       site->old_func, err,
+		       err == -EBUSY ? ": another ftrace user modifies its calls" : "");
 		return err;
 	}
 	klp_site_drop_direct(site);
@@ -393,7 +404,8 @@ void klp_settle_later(void)
  *
  * Context: may sleep; takes klp_mutex.
  * Return: 0, or the first error of a site that could not leave direct
- * mode (the others did).
+ * mode (the others did; the ones that failed stay direct, though direct
+ * mode reads off).
  */
 int klp_direct_set(bool on)
 {
@@ -402,12 +414,15 @@ int klp_direct_set(bool on)
 
 	mutex_lock(&klp_mutex);
 	WRITE_ONCE(klp_direct_on, on);
-	if (!on) {
-		list_for_each_entry(site, &klp_sites, sites) {
-			err = klp_site_use_handler(site);
-			if (err && !ret)
-				ret = err;
+	list_for_each_entry(site, &klp_sites, sites) {
+		if (on) {
+			/* A fresh start for sites that failed before. */
+			site->no_direct = false;
+			continue;
 		}
+		err = klp_site_use_handler(site);
+		if (err && !ret)
+			ret = err;
 	}
 	mutex_unlock(&klp_mutex);
 	if (on)
@@ -482,8 +497,11 @@ int klp_leave_direct(struct klp_patch *patch)
 			if (WARN_ON_ONCE(!site))
 				continue;
 			err = klp_site_use_handler(site);
-			if (err)
+			if (err) {
+				/* The sites that did leave may go back. */
+				klp_settle_later();
 				return err;
+			}
 		}
 	}
 	return 0;
@@ -665,10 +683,13 @@ static void klp_unpatch_func(struct klp_func *func)
 	} else {
 		/*
 		 * Only a module going away pops from a direct site (every
-		 * transition left direct mode first), and restoring the
-		 * handler fails only when ftrace itself has failed.
+		 * transition left direct mode first).  If the handler cannot
+		 * come back, the stub may keep calling @func's new_func for
+		 * a moment: its patch is still enabled, so that code stays,
+		 * and the module's other entries go in the same
+		 * klp_module_going(), the last one with the site.
 		 */
-		WARN_ON_ONCE(klp_site_use_handler(site));
+		klp_site_use_handler(site);
 		list_del_rcu(&func->stack_node);
 		site->no_direct = false;
 		klp_settle_later();
