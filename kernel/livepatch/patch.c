@@ -157,9 +157,17 @@ struct klp_site *klp_site_find(void *old_func)
  * IPMODIFY user own a function and asks a direct ops (through ops_func)
  * whether it may share the function with one.  Ours agrees only with its
  * own handler, during its own switch, so other IPMODIFY users are
- * refused as the handler refuses them.  The direct ops is DYNAMIC like
- * the handler's, so unregistering it waits until no CPU and no task can
- * still be in the list function or on the stub; only then are they freed.
+ * refused as the handler refuses them.
+ *
+ * Leaving direct mode must be quick, as a transition waits for it, but
+ * unregistering an ftrace_ops waits for grace periods (both ops are
+ * DYNAMIC).  So the handler comes back first, the direct ops is pointed
+ * at ftrace_stub_direct_tramp, which simply returns where the handler
+ * decided (klp_site_release_direct()), and klp_settle_fn() unregisters it
+ * outside klp_mutex; the grace periods of that unregistration are also
+ * what makes freeing the stub safe.  Going direct detaches the handler
+ * in klp_settle_fn() too, where its grace periods hold up nobody but a
+ * transition that starts meanwhile.
  *
  * register_ftrace_direct() sets the ops flags itself; PERMANENT is added
  * once it returns, while the handler's PERMANENT ops is still attached,
@@ -179,12 +187,19 @@ struct klp_site *klp_site_find(void *old_func)
  * struct klp_direct - the direct-call attachment of a site
  * @ops:	direct ftrace_ops filtered on the site's ip
  * @stub:	the stub, in executable memory near kernel and module text
- * @target:	the new_func the stub calls
+ * @addr:	where @ops sends calls now: @stub, or once the site has let
+ *		go of it, ftrace_stub_direct_tramp
+ * @passthrough: @addr is ftrace_stub_direct_tramp, which returns to
+ *		whatever address the other ftrace users left, so @ops no
+ *		longer changes where a call goes
+ * @reap:	entry in klp_reap_list once the site has let go of it
  */
 struct klp_direct {
 	struct ftrace_ops ops;
 	void *stub;
-	void *target;
+	unsigned long addr;
+	bool passthrough;
+	struct list_head reap;
 };
 
 /* Whether sites may become direct; klp_mutex. */
@@ -198,6 +213,15 @@ static bool klp_direct_on = true;
 static struct klp_direct *klp_switching;
 static struct task_struct *klp_switcher;
 
+/*
+ * Direct ops that no site uses any more, each in passthrough, waiting
+ * for klp_settle_fn() to unregister and free it outside klp_mutex.
+ */
+static LIST_HEAD(klp_reap_list);
+
+/* jiffies of the last change klp_settle_later() was told of. */
+static unsigned long klp_last_change;
+
 static void klp_settle_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(klp_settle_work, klp_settle_fn);
 
@@ -208,6 +232,8 @@ static int klp_direct_ops_func(struct ftrace_ops *ops, enum ftrace_ops_cmd cmd)
 	switch (cmd) {
 	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF:
 	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_PEER:
+		if (READ_ONCE(d->passthrough))
+			return 0;
 		if (READ_ONCE(klp_switcher) == current &&
 		    READ_ONCE(klp_switching) == d)
 			return 0;
@@ -244,7 +270,6 @@ static struct klp_direct *klp_direct_alloc(void *target)
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
-	d->target = target;
 	d->stub = execmem_alloc(EXECMEM_FTRACE, sizeof(code));
 	err = -ENOMEM;
 	if (!d->stub)
@@ -258,11 +283,61 @@ static struct klp_direct *klp_direct_alloc(void *target)
 	err = set_memory_rox((unsigned long)d->stub, 1);
 	if (err)
 		goto free;
+	d->addr = (unsigned long)d->stub;
 	d->ops.ops_func = klp_direct_ops_func;
 	return d;
 free:
 	klp_direct_free(d);
 	return ERR_PTR(err);
+}
+
+/* Unregister @d, which no site uses; false when ftrace may still use it. */
+static bool klp_direct_unregister(struct klp_direct *d)
+{
+	if (WARN_ON_ONCE(unregister_ftrace_direct(&d->ops, d->addr, true)))
+		return false;
+	klp_direct_free(d);
+	return true;
+}
+
+/* Unregister @site's direct ops now, waiting for the grace periods. */
+static void klp_site_drop_direct(struct klp_site *site)
+{
+	struct klp_direct *d = site->direct;
+
+	site->direct = NULL;
+	klp_direct_unregister(d);
+}
+
+/*
+ * Take @site's direct ops away from it without a grace period: point the
+ * ops at ftrace_stub_direct_tramp, which returns to whatever address the
+ * other users of the function left (the handler's choice, or the
+ * function itself when none is left), and leave the ops to
+ * klp_settle_fn().  The stub is freed only after the grace periods of
+ * that unregistration, so a CPU still on its way to the stub is safe.
+ * When the ops cannot be repointed, it is unregistered here instead.
+ *
+ * Context: klp_mutex held; may sleep.
+ */
+static void klp_site_release_direct(struct klp_site *site)
+{
+	struct klp_direct *d = site->direct;
+	unsigned long pass = (unsigned long)ftrace_stub_direct_tramp;
+	int err;
+
+	site->direct = NULL;
+	klp_switch_begin(d);
+	err = modify_ftrace_direct(&d->ops, pass);
+	klp_switch_end();
+	if (err) {
+		klp_direct_unregister(d);
+		return;
+	}
+	d->addr = pass;
+	WRITE_ONCE(d->passthrough, true);
+	list_add_tail(&d->reap, &klp_reap_list);
+	mod_delayed_work(system_wq, &klp_settle_work, 0);
 }
 
 /* Handler mode to direct mode.  Context: klp_mutex held, no transition. */
@@ -291,6 +366,7 @@ static int klp_site_go_direct(struct klp_site *site)
 	 */
 	d->ops.flags |= FTRACE_OPS_FL_PERMANENT;
 	site->direct = d;
+	d->addr = (unsigned long)d->stub;
 
 	/* The handler's filter stays, for klp_site_use_handler(). */
 	WARN_ON_ONCE(unregister_ftrace_function(&site->fops));
@@ -300,18 +376,6 @@ free:
 	return err;
 }
 
-/* Detach the direct ops of @site; false when ftrace may still use it. */
-static bool klp_site_drop_direct(struct klp_site *site)
-{
-	struct klp_direct *d = site->direct;
-
-	site->direct = NULL;
-	if (WARN_ON_ONCE(unregister_ftrace_direct(&d->ops,
-						  (unsigned long)d->stub, true)))
-		return false;
-	klp_direct_free(d);
-	return true;
-}
 
 /*
  * Direct mode to handler mode, before the site's answer changes.  The
@@ -340,7 +404,7 @@ static int klp_site_use_handler(struct klp_site *site)
 		       err == -EBUSY ? ": another ftrace user modifies its calls" : "");
 		return err;
 	}
-	klp_site_drop_direct(site);
+	klp_site_release_direct(site);
 	return 0;
 }
 
@@ -352,16 +416,42 @@ static bool klp_site_may_go_direct(struct klp_site *site)
 	       !top->transition;
 }
 
+/* Unregister and free the direct ops no site uses any more. */
+static void klp_reap(void)
+{
+	struct klp_direct *d, *tmp;
+	LIST_HEAD(list);
+
+	mutex_lock(&klp_mutex);
+	list_splice_init(&klp_reap_list, &list);
+	mutex_unlock(&klp_mutex);
+	list_for_each_entry_safe(d, tmp, &list, reap)
+		klp_direct_unregister(d);
+}
+
 /*
- * Make the sites direct one at a time, dropping klp_mutex in between:
- * detaching a handler waits for grace periods, and a transition that
- * wants to start should not wait for all of them.
+ * First unregister the direct ops released since the last run, outside
+ * klp_mutex, as each waits for grace periods.  Then, once the core has
+ * been quiet for KLP_SETTLE_DELAY, make the sites direct one at a time,
+ * dropping klp_mutex in between: detaching a handler waits for grace
+ * periods too, and a transition that wants to start should not wait for
+ * all of them.
  */
 static void klp_settle_fn(struct work_struct *work)
 {
+	unsigned long quiet_at;
 	struct klp_site *site;
 	bool again;
 	int err;
+
+	klp_reap();
+	if (!READ_ONCE(klp_direct_on))
+		return;
+	quiet_at = READ_ONCE(klp_last_change) + KLP_SETTLE_DELAY;
+	if (time_before(jiffies, quiet_at)) {
+		mod_delayed_work(system_wq, &klp_settle_work, quiet_at - jiffies);
+		return;
+	}
 
 	do {
 		again = false;
@@ -390,12 +480,14 @@ unlock:
  * klp_settle_later() - let sites become direct after a quiet spell
  *
  * Called whenever a site changed or a transition ended; each call
- * restarts the wait.
+ * restarts the wait for KLP_SETTLE_DELAY of quiet.
  */
 void klp_settle_later(void)
 {
+	WRITE_ONCE(klp_last_change, jiffies);
+	/* A run already queued, sooner, waits out the rest itself. */
 	if (READ_ONCE(klp_direct_on))
-		mod_delayed_work(system_wq, &klp_settle_work, KLP_SETTLE_DELAY);
+		queue_delayed_work(system_wq, &klp_settle_work, KLP_SETTLE_DELAY);
 }
 
 /**
@@ -425,10 +517,13 @@ int klp_direct_set(bool on)
 			ret = err;
 	}
 	mutex_unlock(&klp_mutex);
-	if (on)
+	if (on) {
 		klp_settle_later();
-	else
+	} else {
+		/* Gone from ftrace too before the write returns. */
 		cancel_delayed_work_sync(&klp_settle_work);
+		klp_reap();
+	}
 	return ret;
 }
 
@@ -449,9 +544,8 @@ static int klp_site_use_handler(struct klp_site *site)
 	return 0;
 }
 
-static bool klp_site_drop_direct(struct klp_site *site)
+static void klp_site_drop_direct(struct klp_site *site)
 {
-	return true;
 }
 
 void klp_settle_later(void)
@@ -625,8 +719,15 @@ static void klp_site_destroy(struct klp_site *site)
 
 	list_del(&site->sites);
 	if (site->direct) {
-		freeable = klp_site_drop_direct(site);
+		/*
+		 * Only a module going away gets here.  The direct ops goes
+		 * at once rather than through klp_reap_list, so nothing is
+		 * left filtered on an address the module frees.  No handler
+		 * is attached, so none can still hold @site.
+		 */
+		klp_site_drop_direct(site);
 		ftrace_free_filter(&site->fops);
+		freeable = true;
 	} else {
 		freeable = klp_site_detach(site);
 	}

@@ -29,7 +29,7 @@ SITES=/sys/kernel/debug/livepatch/sites
 DIRECT=/sys/kernel/debug/livepatch/direct
 EF=$LP_TRACING/enabled_functions
 
-lp_begin 50 "$T" "$S1" "$S2" "$BT" "$CM"
+lp_begin 52 "$T" "$S1" "$S2" "$BT" "$CM"
 
 [[ -r "$SITES" && -w "$DIRECT" ]] || lp_skip_all "no $SITES (debugfs not mounted?)"
 [[ "$(lp_read "$DIRECT")" == 1 ]] ||
@@ -115,23 +115,28 @@ lp_not "f1 stays in handler mode while direct is off" \
 lp_write_ok "turn direct mode on" "$DIRECT" 1
 wait_site "f1 becomes direct again" "$F1" "direct 1"
 
-# A transition held up by a task asleep in the old function: no site goes
-# direct while it runs, not even one the transition does not touch.
+# A transition held up by a task asleep in the replacement: the site
+# leaves direct mode before the transition starts, the direct ops it let
+# go of leaves ftrace while the transition still runs, and the site does
+# not go direct again until the transition is over.
 lp_insmod "$BT" || lp_bail "cannot load $BT: $LP_OUT"
+lp_insmod "$CM" || lp_bail "cannot load $CM: $LP_OUT"
+lp_ok "$CM is enabled" lp_enabled_settled "$CM"
+wait_site "the busy function becomes direct" "$BUSY" "direct 1"
 lp_gate_close || lp_bail "cannot close the gate"
 out=$(mktemp)
 lp_park_reader "$out" || lp_bail "no reader parked at the gate"
 reader=$LP_BG
-lp_ok "load $CM while a task sleeps in the old function" lp_insmod "$CM"
+lp_write_ok "disable $CM while a task sleeps in its function" "$LP_SYSFS/$CM/enabled" 0
 lp_ok "the transition is held up" lp_holds 2 lp_in_transition "$CM"
 lp_eq "the busy function stays in handler mode during the transition" \
 	"handler 1" "$(site "$BUSY")"
+lp_not "the released direct ops is gone from ftrace meanwhile" ef_direct "$BUSY"
 lp_gate_open
 lp_reader_result "$reader" "$out"
 rm -f "$out"
 lp_ok "the transition completes" lp_wait_transition "$CM"
-wait_site "the busy function becomes direct afterwards" "$BUSY" "direct 1"
-lp_ok "disable and remove $CM" lp_disable_unload "$CM"
+lp_ok "remove $CM" lp_unload_disabled "$CM"
 lp_eq "the busy function has no site left" none "$(site "$BUSY")"
 lp_ok "remove $BT" lp_rmmod "$BT"
 
