@@ -40,8 +40,11 @@ static __always_inline void klp_arch_set_pc(struct ftrace_regs *fregs,
 }
 #define klp_arch_set_pc klp_arch_set_pc
 
-/* Bytes of a direct-call stub; the tail after the code is int3. */
-#define KLP_ARCH_STUB_SIZE	16
+/*
+ * Bytes of a direct-call stub: room for call-depth accounting, 8 of MOV
+ * and 5 of JMP to the return thunk; the tail after the code is int3.
+ */
+#define KLP_ARCH_STUB_SIZE	64
 
 /**
  * klp_arch_direct_stub() - code that turns a call of the old function
@@ -60,32 +63,42 @@ static __always_inline void klp_arch_set_pc(struct ftrace_regs *fregs,
  * also pops the return-stack-buffer entry of the fentry call, so later
  * returns up the call chain stay predicted.
  *
+ * With call-depth tracking (retbleed=stuff), ftrace calls a direct target
+ * without the call thunk that counts a call, so the stub counts it
+ * itself, or its RET would leave the count one short.
+ *
  * MOV stores a sign-extended 32-bit immediate, which reaches every
  * address of kernel and module text (the top 2 GiB).  The stub is
  * entered by CALL or RET only, never by an indirect branch, so it needs
  * no ENDBR.  It cannot be unwound: a task interrupted on it has an
  * unreliable stack and is simply not switched yet.
  *
- * Return: 0, or -ERANGE when @target is outside the top 2 GiB.
+ * Return: 0, -ERANGE when @target is outside the top 2 GiB, or -E2BIG
+ * when the accounting did not leave room for the rest.
  */
 static inline int klp_arch_direct_stub(u8 *buf, unsigned long at,
 				       unsigned long target)
 {
 	static const u8 mov_to_rsp[] = { 0x48, 0xc7, 0x04, 0x24 };
 	s32 imm = (s32)target;
-	u8 *ret = buf + sizeof(mov_to_rsp) + sizeof(imm);
+	u8 *p = buf;
 
 	if ((unsigned long)(long)imm != target)
 		return -ERANGE;
 	memset(buf, INT3_INSN_OPCODE, KLP_ARCH_STUB_SIZE);
-	memcpy(buf, mov_to_rsp, sizeof(mov_to_rsp));	/* movq $imm, (%rsp) */
-	memcpy(buf + sizeof(mov_to_rsp), &imm, sizeof(imm));
-	if (cpu_wants_rethunk_at((void *)(at + (ret - buf))))
-		__text_gen_insn(ret, JMP32_INSN_OPCODE,
-				(void *)(at + (ret - buf)), x86_return_thunk,
-				JMP32_INSN_SIZE);
+	/* A template of about ten bytes, when the CPU needs it. */
+	x86_call_depth_emit_accounting(&p, NULL, (void *)at);
+	if (p - buf > KLP_ARCH_STUB_SIZE - 16)
+		return -E2BIG;
+	memcpy(p, mov_to_rsp, sizeof(mov_to_rsp));	/* movq $imm, (%rsp) */
+	p += sizeof(mov_to_rsp);
+	memcpy(p, &imm, sizeof(imm));
+	p += sizeof(imm);
+	if (cpu_wants_rethunk_at((void *)(at + (p - buf))))
+		__text_gen_insn(p, JMP32_INSN_OPCODE, (void *)(at + (p - buf)),
+				x86_return_thunk, JMP32_INSN_SIZE);
 	else
-		*ret = RET_INSN_OPCODE;
+		*p = RET_INSN_OPCODE;
 	return 0;
 }
 #define klp_arch_direct_stub klp_arch_direct_stub
