@@ -157,7 +157,8 @@ struct klp_site *klp_site_find(void *old_func)
  * IPMODIFY user own a function and asks a direct ops (through ops_func)
  * whether it may share the function with one.  Ours agrees only with its
  * own handler, during its own switch, so other IPMODIFY users are
- * refused as the handler refuses them.
+ * refused as the handler refuses them (a passthrough ops, below, agrees
+ * with anyone: it no longer changes where a call goes).
  *
  * Leaving direct mode must be quick, as a transition waits for it, but
  * unregistering an ftrace_ops waits for grace periods (both ops are
@@ -430,33 +431,41 @@ static void klp_reap(void)
 }
 
 /*
+ * Whether the core has been quiet for KLP_SETTLE_DELAY; if not, run
+ * again when it will have been.  Every change that releases a direct ops
+ * also moves klp_last_change (or starts a transition) before klp_mutex
+ * is dropped, so under klp_mutex a quiet core has nothing left to reap.
+ */
+static bool klp_quiet_or_requeue(void)
+{
+	unsigned long quiet_at = READ_ONCE(klp_last_change) + KLP_SETTLE_DELAY;
+
+	if (!time_before(jiffies, quiet_at))
+		return true;
+	mod_delayed_work(system_wq, &klp_settle_work, quiet_at - jiffies);
+	return false;
+}
+
+/*
  * First unregister the direct ops released since the last run, outside
  * klp_mutex, as each waits for grace periods.  Then, once the core has
  * been quiet for KLP_SETTLE_DELAY, make the sites direct one at a time,
  * dropping klp_mutex in between: detaching a handler waits for grace
  * periods too, and a transition that wants to start should not wait for
- * all of them.
+ * all of them.  Quiet is checked again each time, under klp_mutex.
  */
 static void klp_settle_fn(struct work_struct *work)
 {
-	unsigned long quiet_at;
 	struct klp_site *site;
 	bool again;
 	int err;
 
 	klp_reap();
-	if (!READ_ONCE(klp_direct_on))
-		return;
-	quiet_at = READ_ONCE(klp_last_change) + KLP_SETTLE_DELAY;
-	if (time_before(jiffies, quiet_at)) {
-		mod_delayed_work(system_wq, &klp_settle_work, quiet_at - jiffies);
-		return;
-	}
-
 	do {
 		again = false;
 		mutex_lock(&klp_mutex);
-		if (!klp_direct_on || klp_transition_patch)
+		if (!klp_direct_on || klp_transition_patch ||
+		    !klp_quiet_or_requeue())
 			goto unlock;
 		list_for_each_entry(site, &klp_sites, sites) {
 			if (!klp_site_may_go_direct(site))
