@@ -193,11 +193,13 @@ struct klp_site *klp_site_find(void *old_func)
  * @passthrough: @addr is ftrace_stub_direct_tramp, which returns to
  *		whatever address the other ftrace users left, so @ops no
  *		longer changes where a call goes
+ * @ip:		the function's ftrace location, the filter of @ops
  * @reap:	entry in klp_reap_list once the site has let go of it
  */
 struct klp_direct {
 	struct ftrace_ops ops;
 	void *stub;
+	unsigned long ip;
 	unsigned long addr;
 	bool passthrough;
 	struct list_head reap;
@@ -216,9 +218,15 @@ static struct task_struct *klp_switcher;
 
 /*
  * Direct ops that no site uses any more, each in passthrough, waiting
- * for klp_settle_fn() to unregister and free it outside klp_mutex.
+ * for klp_reap() to unregister and free it outside klp_mutex.  The list
+ * is guarded by klp_reap_lock, a spinlock because releasing an ops must
+ * not wait; klp_reap_mutex is held while ops taken off the list are
+ * unregistered, so that whoever needs them gone can wait for that.
+ * Lock order: klp_mutex, klp_reap_mutex, klp_reap_lock.
  */
 static LIST_HEAD(klp_reap_list);
+static DEFINE_SPINLOCK(klp_reap_lock);
+static DEFINE_MUTEX(klp_reap_mutex);
 
 /* jiffies of the last change klp_settle_later() was told of. */
 static unsigned long klp_last_change;
@@ -337,7 +345,9 @@ static void klp_site_release_direct(struct klp_site *site)
 	}
 	d->addr = pass;
 	WRITE_ONCE(d->passthrough, true);
+	spin_lock(&klp_reap_lock);
 	list_add_tail(&d->reap, &klp_reap_list);
+	spin_unlock(&klp_reap_lock);
 	mod_delayed_work(system_wq, &klp_settle_work, 0);
 }
 
@@ -349,6 +359,7 @@ static int klp_site_go_direct(struct klp_site *site)
 
 	if (IS_ERR(d))
 		return PTR_ERR(d);
+	d->ip = site->ip;
 	err = ftrace_set_filter_ip(&d->ops, site->ip, 0, 0);
 	if (err)
 		goto free;
@@ -417,17 +428,28 @@ static bool klp_site_may_go_direct(struct klp_site *site)
 	       !top->transition;
 }
 
-/* Unregister and free the direct ops no site uses any more. */
-static void klp_reap(void)
+/*
+ * Unregister and free the direct ops no site uses any more: those of the
+ * function at @ip, or all of them for 0.  Returns once none of those is
+ * registered, including any another klp_reap() had taken meanwhile.
+ *
+ * Context: may sleep; klp_mutex may be held.
+ */
+static void klp_reap(unsigned long ip)
 {
 	struct klp_direct *d, *tmp;
 	LIST_HEAD(list);
 
-	mutex_lock(&klp_mutex);
-	list_splice_init(&klp_reap_list, &list);
-	mutex_unlock(&klp_mutex);
+	mutex_lock(&klp_reap_mutex);
+	spin_lock(&klp_reap_lock);
+	list_for_each_entry_safe(d, tmp, &klp_reap_list, reap) {
+		if (!ip || d->ip == ip)
+			list_move_tail(&d->reap, &list);
+	}
+	spin_unlock(&klp_reap_lock);
 	list_for_each_entry_safe(d, tmp, &list, reap)
 		klp_direct_unregister(d);
+	mutex_unlock(&klp_reap_mutex);
 }
 
 /*
@@ -460,7 +482,7 @@ static void klp_settle_fn(struct work_struct *work)
 	bool again;
 	int err;
 
-	klp_reap();
+	klp_reap(0);
 	do {
 		again = false;
 		mutex_lock(&klp_mutex);
@@ -531,7 +553,7 @@ int klp_direct_set(bool on)
 	} else {
 		/* Gone from ftrace too before the write returns. */
 		cancel_delayed_work_sync(&klp_settle_work);
-		klp_reap();
+		klp_reap(0);
 	}
 	return ret;
 }
@@ -554,6 +576,10 @@ static int klp_site_use_handler(struct klp_site *site)
 }
 
 static void klp_site_drop_direct(struct klp_site *site)
+{
+}
+
+static void klp_reap(unsigned long ip)
 {
 }
 
@@ -740,6 +766,12 @@ static void klp_site_destroy(struct klp_site *site)
 	} else {
 		freeable = klp_site_detach(site);
 	}
+	/*
+	 * A direct ops the site released earlier may still be waiting for
+	 * klp_settle_fn(): the function is unhooked only once that is gone
+	 * too, as it would be without direct mode.
+	 */
+	klp_reap(site->ip);
 	if (freeable)
 		kfree(site);
 }

@@ -8,8 +8,9 @@
 # modes; stacking a patch, disabling the top one and a transition held up by
 # a sleeping task all go back to the handler; ftrace_enabled still cannot
 # be turned off; the function tracer shares a direct site; the "direct"
-# switch turns the mode off and on and refuses garbage; unloading the
-# patched module while its sites are direct leaves nothing behind.
+# switch turns the mode off and on and refuses garbage; disabling a direct
+# patch leaves no ftrace user behind; unloading the patched module while
+# its sites are direct leaves nothing behind.
 #
 # test_lp_stack_1 and _2 replace f1 of test_lp_mod_target; test_lp_cm
 # replaces test_lp_target's busy function.
@@ -29,7 +30,7 @@ SITES=/sys/kernel/debug/livepatch/sites
 DIRECT=/sys/kernel/debug/livepatch/direct
 EF=$LP_TRACING/enabled_functions
 
-lp_begin 52 "$T" "$S1" "$S2" "$BT" "$CM"
+lp_begin 59 "$T" "$S1" "$S2" "$BT" "$CM"
 
 [[ -r "$SITES" && -w "$DIRECT" ]] || lp_skip_all "no $SITES (debugfs not mounted?)"
 [[ "$(lp_read "$DIRECT")" == 1 ]] ||
@@ -114,6 +115,16 @@ lp_not "f1 stays in handler mode while direct is off" \
 	lp_poll 2 site_is "$F1" "direct 1"
 lp_write_ok "turn direct mode on" "$DIRECT" 1
 wait_site "f1 becomes direct again" "$F1" "direct 1"
+
+# Disabling a direct patch unhooks the function as without direct mode:
+# once the transition is over, no ftrace user is left on it.
+lp_write_ok "disable $S1 while f1 is direct" "$LP_SYSFS/$S1/enabled" 0
+lp_ok "the unpatching completes" lp_wait_transition "$S1"
+lp_check_not_ftraced "no ftrace user is left on f1 at once" "$F1"
+lp_eq "f1 runs the original again" "$T: f1 original" "$(lp_read "$PROC/f1")"
+lp_ok "$S1 can be removed" lp_unload_disabled "$S1"
+lp_ok "load $S1 again" lp_insmod "$S1"
+lp_ok "$S1 is enabled" lp_enabled_settled "$S1"
 
 # A transition held up by a task asleep in the replacement: the site
 # leaves direct mode before the transition starts, the direct ops it let
