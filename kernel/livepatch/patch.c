@@ -189,10 +189,9 @@ struct klp_site *klp_site_find(void *old_func)
  * @ops:	direct ftrace_ops filtered on the site's ip
  * @stub:	the stub, in executable memory near kernel and module text
  * @addr:	where @ops sends calls now: @stub, or once the site has let
- *		go of it, ftrace_stub_direct_tramp
- * @passthrough: @addr is ftrace_stub_direct_tramp, which returns to
- *		whatever address the other ftrace users left, so @ops no
- *		longer changes where a call goes
+ *		go of it ftrace_stub_direct_tramp, which returns to whatever
+ *		address the other ftrace users left, so that @ops no longer
+ *		changes where a call goes (see klp_direct_passthrough())
  * @ip:		the function's ftrace location, the filter of @ops
  * @reap:	entry in klp_reap_list once the site has let go of it
  */
@@ -201,7 +200,6 @@ struct klp_direct {
 	void *stub;
 	unsigned long ip;
 	unsigned long addr;
-	bool passthrough;
 	struct list_head reap;
 };
 
@@ -234,6 +232,12 @@ static unsigned long klp_last_change;
 static void klp_settle_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(klp_settle_work, klp_settle_fn);
 
+/* Whether @d only passes calls on; read by any task through ops_func. */
+static bool klp_direct_passthrough(struct klp_direct *d)
+{
+	return READ_ONCE(d->addr) == (unsigned long)ftrace_stub_direct_tramp;
+}
+
 static int klp_direct_ops_func(struct ftrace_ops *ops, enum ftrace_ops_cmd cmd)
 {
 	struct klp_direct *d = container_of(ops, struct klp_direct, ops);
@@ -241,7 +245,7 @@ static int klp_direct_ops_func(struct ftrace_ops *ops, enum ftrace_ops_cmd cmd)
 	switch (cmd) {
 	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_SELF:
 	case FTRACE_OPS_CMD_ENABLE_SHARE_IPMODIFY_PEER:
-		if (READ_ONCE(d->passthrough))
+		if (klp_direct_passthrough(d))
 			return 0;
 		if (READ_ONCE(klp_switcher) == current &&
 		    READ_ONCE(klp_switching) == d)
@@ -343,8 +347,7 @@ static void klp_site_release_direct(struct klp_site *site)
 		klp_direct_unregister(d);
 		return;
 	}
-	d->addr = pass;
-	WRITE_ONCE(d->passthrough, true);
+	WRITE_ONCE(d->addr, pass);
 	spin_lock(&klp_reap_lock);
 	list_add_tail(&d->reap, &klp_reap_list);
 	spin_unlock(&klp_reap_lock);
@@ -378,7 +381,6 @@ static int klp_site_go_direct(struct klp_site *site)
 	 */
 	d->ops.flags |= FTRACE_OPS_FL_PERMANENT;
 	site->direct = d;
-	d->addr = (unsigned long)d->stub;
 
 	/* The handler's filter stays, for klp_site_use_handler(). */
 	WARN_ON_ONCE(unregister_ftrace_function(&site->fops));
@@ -387,7 +389,6 @@ free:
 	klp_direct_free(d);
 	return err;
 }
-
 
 /*
  * Direct mode to handler mode, before the site's answer changes.  The
