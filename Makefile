@@ -12,7 +12,8 @@ H := harness
 # About 12 min under TCG, plus about 8 min of conformance; all scripts take
 # about 65 min.
 DEBUG_SUBSET ?= test-basic.sh test-bad-patch.sh test-sysfs-input.sh \
-	test-consistency.sh test-direct.sh test-replace.sh test-shadow.sh test-state.sh
+	test-consistency.sh test-direct.sh test-unhook.sh test-replace.sh test-shadow.sh \
+	test-state.sh
 
 .PHONY: help deps build initramfs run test conformance shell bench patches check \
 	debug-test stress clean distclean

@@ -990,6 +990,12 @@ static void klp_free_patch_finish(struct klp_patch *patch)
 	bool keep_module = patch->forced;
 	struct module *mod = patch->mod;
 
+	/*
+	 * The functions @patch left unpatched are unhooked before its
+	 * directory and module reference go: whoever waits for those can
+	 * count on it.
+	 */
+	klp_reap_all();
 	kobject_put(&patch->kobj);
 	wait_for_completion(&patch->finish);
 	if (!keep_module)
@@ -1017,11 +1023,11 @@ static void klp_free_patch_async(struct klp_patch *patch)
  *
  * Every task now runs @new_patch's code, or the original code through
  * its nop entries.  The patches before it come off the func_stacks, and
- * then the nops, which only send calls where they would go anyway, are
- * unpatched and freed with the objects made for them.  A handler that
- * still holds one of these entries after a forced transition is covered:
- * the entries stay valid under RCU (klp_unpatch_objects_dynamic() detaches
- * a nop's handler before freeing it) and forced modules stay loaded.
+ * then the nops, which only send calls where they would go anyway.  A
+ * handler may still hold one of these entries, after a forced transition
+ * for a long time: the old patches' entries stay until those patches
+ * are freed (forced modules stay loaded), and the nops until
+ * klp_free_nops(), once the transition waited for the handlers.
  *
  * Context: klp_mutex held; may sleep.
  */
@@ -1036,7 +1042,19 @@ void klp_retire_replaced(struct klp_patch *new_patch)
 	}
 
 	klp_unpatch_objects_dynamic(new_patch);
-	klp_free_objects(new_patch, true);
+}
+
+/**
+ * klp_free_nops() - free the objects and functions made for nop entries
+ * @patch:	an atomic-replace patch after klp_retire_replaced()
+ *
+ * Context: klp_mutex held; no handler may still hold a nop entry of
+ * @patch (klp_synchronize_transition() since they were unpatched).
+ */
+void klp_free_nops(struct klp_patch *patch)
+{
+	klp_assert_locked();
+	klp_free_objects(patch, true);
 }
 
 /**
@@ -1390,6 +1408,8 @@ void klp_module_going(struct module *mod)
 
 	guard(mutex)(&klp_mutex);
 	klp_module_gone(mod, NULL);
+	/* A function of @mod may still have a retired site; not for long. */
+	klp_reap_all();
 }
 
 /* Create /sys/kernel/livepatch; without it klp_enable_patch() refuses. */

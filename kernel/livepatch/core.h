@@ -33,6 +33,7 @@ extern struct list_head klp_patches;
 
 /* Called by transition.c once every task has reached the target state. */
 void klp_retire_replaced(struct klp_patch *new_patch);
+void klp_free_nops(struct klp_patch *patch);
 void klp_release_unused(struct klp_patch *patch);
 
 /* An object with a name stands for that module; without, for vmlinux. */

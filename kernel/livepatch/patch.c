@@ -85,9 +85,10 @@ static void notrace klp_ftrace_handler(unsigned long ip,
 
 	preempt_disable_notrace();
 
+	/* Empty once a transition removed the last entry: see klp_reap(). */
 	func = list_first_or_null_rcu(&site->func_stack, struct klp_func,
 				      stack_node);
-	if (WARN_ON_ONCE(!func))
+	if (unlikely(!func))
 		goto out;
 
 	if (unlikely(func->transition)) {
@@ -134,6 +135,120 @@ struct klp_site *klp_site_find(void *old_func)
 }
 
 /*
+ * For a DYNAMIC ops, unregister_ftrace_function() returns only once no
+ * CPU can still run the handler or its trampoline, so the site may be
+ * freed right after this, unless it returns false: then ftrace may still
+ * use the ops and the site must be leaked.
+ *
+ * The filter is dropped with ftrace_free_filter(), which cannot fail:
+ * removing the ip with ftrace_set_filter_ip() allocates a new hash, and
+ * when that allocation failed the old hash was lost with the site.
+ */
+static bool klp_site_detach(struct klp_site *site)
+{
+	if (WARN_ON_ONCE(unregister_ftrace_function(&site->fops)))
+		return false;
+	ftrace_free_filter(&site->fops);
+	return true;
+}
+
+/*
+ * Unhooking later.
+ *
+ * Detaching a handler from ftrace waits for grace periods, and so does
+ * unregistering a direct ops.  When a transition removes the last entry
+ * of a site, none of that is needed for the transition to be over: with
+ * its stack empty the handler leaves every call alone, which is the
+ * unpatched function, and klp_complete_transition() waits for handlers
+ * still holding the removed entry anyway.  So klp_site_retire() only
+ * moves the site to klp_retired_sites, and klp_reap() detaches and frees
+ * it later, outside klp_mutex:
+ *
+ *  - when the patch that removed the entry is freed, right after the
+ *    transition (klp_free_patch_finish()), before its sysfs directory
+ *    and its module reference go: once they are gone, no ftrace user of
+ *    the core is left on a function the patch alone had patched.  Every
+ *    transition that retires a site frees a patch: the one disabled, the
+ *    one whose enabling failed, or the ones an atomic replace replaced
+ *    (a nop is only made for a function of one of those);
+ *  - sooner when a module goes away (klp_module_going()): an ftrace
+ *    filter must not outlive the code at its address;
+ *  - sooner when the function is patched again before that
+ *    (klp_site_create()), as ftrace lets only one IPMODIFY user change
+ *    its calls.
+ *
+ * Only transitions retire sites; the other paths that remove a last
+ * entry (a module coming or going) detach it at once.
+ *
+ * The lists are guarded by klp_reap_lock, a spinlock because adding to
+ * them must not wait; klp_reap_mutex is held while what was taken off
+ * them is detached, so whoever needs that done can wait for it.
+ * Lock order: klp_mutex, klp_reap_mutex, klp_reap_lock.
+ */
+static LIST_HEAD(klp_retired_sites);
+static DEFINE_SPINLOCK(klp_reap_lock);
+static DEFINE_MUTEX(klp_reap_mutex);
+
+/* Direct ops, see below; they are reaped with the sites. */
+static void klp_direct_collect(unsigned long ip, struct list_head *list);
+static void klp_direct_reap(struct list_head *list);
+
+/*
+ * The last entry of @site goes at the end of a transition: the handler
+ * stays until klp_reap().  Context: klp_mutex held.
+ */
+static void klp_site_retire(struct klp_site *site, struct klp_func *func)
+{
+	list_del_rcu(&func->stack_node);
+	list_del(&site->sites);
+	spin_lock(&klp_reap_lock);
+	list_add_tail(&site->sites, &klp_retired_sites);
+	spin_unlock(&klp_reap_lock);
+}
+
+/*
+ * Detach and free the retired sites and unregister the released direct
+ * ops: those of the function at @ip, or all of them for 0.  Returns once
+ * none of those is attached, including any another klp_reap() had taken
+ * meanwhile.
+ *
+ * Context: may sleep; klp_mutex may be held.
+ */
+static void klp_reap(unsigned long ip)
+{
+	struct klp_site *site, *tmp;
+	LIST_HEAD(sites);
+	LIST_HEAD(ops);
+
+	mutex_lock(&klp_reap_mutex);
+	spin_lock(&klp_reap_lock);
+	list_for_each_entry_safe(site, tmp, &klp_retired_sites, sites) {
+		if (!ip || site->ip == ip)
+			list_move_tail(&site->sites, &sites);
+	}
+	klp_direct_collect(ip, &ops);
+	spin_unlock(&klp_reap_lock);
+
+	list_for_each_entry_safe(site, tmp, &sites, sites) {
+		list_del(&site->sites);
+		if (klp_site_detach(site))
+			kfree(site);
+	}
+	klp_direct_reap(&ops);
+	mutex_unlock(&klp_reap_mutex);
+}
+
+/**
+ * klp_reap_all() - detach everything retired or released, and wait
+ *
+ * Context: may sleep; klp_mutex may be held.
+ */
+void klp_reap_all(void)
+{
+	klp_reap(0);
+}
+
+/*
  * Direct mode.
  *
  * Outside a transition every caller of a patched function goes to the
@@ -164,7 +279,7 @@ struct klp_site *klp_site_find(void *old_func)
  * unregistering an ftrace_ops waits for grace periods (both ops are
  * DYNAMIC).  So the handler comes back first, the direct ops is pointed
  * at ftrace_stub_direct_tramp, which simply returns where the handler
- * decided (klp_site_release_direct()), and klp_settle_fn() unregisters it
+ * decided (klp_site_release_direct()), and klp_reap() unregisters it
  * outside klp_mutex; the grace periods of that unregistration are also
  * what makes freeing the stub safe.  Going direct detaches the handler
  * in klp_settle_fn() too, where its grace periods hold up nobody but a
@@ -216,15 +331,17 @@ static struct task_struct *klp_switcher;
 
 /*
  * Direct ops that no site uses any more, each in passthrough, waiting
- * for klp_reap() to unregister and free it outside klp_mutex.  The list
- * is guarded by klp_reap_lock, a spinlock because releasing an ops must
- * not wait; klp_reap_mutex is held while ops taken off the list are
- * unregistered, so that whoever needs them gone can wait for that.
- * Lock order: klp_mutex, klp_reap_mutex, klp_reap_lock.
+ * for klp_reap() to unregister and free it outside klp_mutex; guarded by
+ * klp_reap_lock, as klp_retired_sites.
  */
 static LIST_HEAD(klp_reap_list);
-static DEFINE_SPINLOCK(klp_reap_lock);
-static DEFINE_MUTEX(klp_reap_mutex);
+
+/* Unregisters the released direct ops soon after their release. */
+static void klp_reap_fn(struct work_struct *work)
+{
+	klp_reap(0);
+}
+static DECLARE_WORK(klp_reap_work, klp_reap_fn);
 
 /* jiffies of the last change klp_settle_later() was told of. */
 static unsigned long klp_last_change;
@@ -326,9 +443,9 @@ static void klp_site_drop_direct(struct klp_site *site)
  * Take @site's direct ops away from it without a grace period: point the
  * ops at ftrace_stub_direct_tramp, which returns to whatever address the
  * other users of the function left (the handler's choice, or the
- * function itself when none is left), and leave the ops to
- * klp_settle_fn().  The stub is freed only after the grace periods of
- * that unregistration, so a CPU still on its way to the stub is safe.
+ * function itself when none is left), and leave the ops to klp_reap().
+ * The stub is freed only after the grace periods of that
+ * unregistration, so a CPU still on its way to the stub is safe.
  * When the ops cannot be repointed, it is unregistered here instead.
  *
  * Context: klp_mutex held; may sleep.
@@ -351,7 +468,7 @@ static void klp_site_release_direct(struct klp_site *site)
 	spin_lock(&klp_reap_lock);
 	list_add_tail(&d->reap, &klp_reap_list);
 	spin_unlock(&klp_reap_lock);
-	mod_delayed_work(system_wq, &klp_settle_work, 0);
+	queue_work(system_wq, &klp_reap_work);
 }
 
 /* Handler mode to direct mode.  Context: klp_mutex held, no transition. */
@@ -429,28 +546,25 @@ static bool klp_site_may_go_direct(struct klp_site *site)
 	       !top->transition;
 }
 
-/*
- * Unregister and free the direct ops no site uses any more: those of the
- * function at @ip, or all of them for 0.  Returns once none of those is
- * registered, including any another klp_reap() had taken meanwhile.
- *
- * Context: may sleep; klp_mutex may be held.
- */
-static void klp_reap(unsigned long ip)
+/* Take the released direct ops of @ip (0: all) for klp_direct_reap(). */
+static void klp_direct_collect(unsigned long ip, struct list_head *list)
 {
 	struct klp_direct *d, *tmp;
-	LIST_HEAD(list);
 
-	mutex_lock(&klp_reap_mutex);
-	spin_lock(&klp_reap_lock);
+	lockdep_assert_held(&klp_reap_lock);
 	list_for_each_entry_safe(d, tmp, &klp_reap_list, reap) {
 		if (!ip || d->ip == ip)
-			list_move_tail(&d->reap, &list);
+			list_move_tail(&d->reap, list);
 	}
-	spin_unlock(&klp_reap_lock);
-	list_for_each_entry_safe(d, tmp, &list, reap)
+}
+
+/* Unregister and free what klp_direct_collect() took. */
+static void klp_direct_reap(struct list_head *list)
+{
+	struct klp_direct *d, *tmp;
+
+	list_for_each_entry_safe(d, tmp, list, reap)
 		klp_direct_unregister(d);
-	mutex_unlock(&klp_reap_mutex);
 }
 
 /*
@@ -580,7 +694,11 @@ static void klp_site_drop_direct(struct klp_site *site)
 {
 }
 
-static void klp_reap(unsigned long ip)
+static void klp_direct_collect(unsigned long ip, struct list_head *list)
+{
+}
+
+static void klp_direct_reap(struct list_head *list)
 {
 }
 
@@ -698,24 +816,6 @@ static int klp_site_attach(struct klp_site *site, const char *name)
 }
 
 /*
- * For a DYNAMIC ops, unregister_ftrace_function() returns only once no
- * CPU can still run the handler or its trampoline, so the site may be
- * freed right after this, unless it returns false: then ftrace may still
- * use the ops and the site must be leaked.
- *
- * The filter is dropped with ftrace_free_filter(), which cannot fail:
- * removing the ip with ftrace_set_filter_ip() allocates a new hash, and
- * when that allocation failed the old hash was lost with the site.
- */
-static bool klp_site_detach(struct klp_site *site)
-{
-	if (WARN_ON_ONCE(unregister_ftrace_function(&site->fops)))
-		return false;
-	ftrace_free_filter(&site->fops);
-	return true;
-}
-
-/*
  * First entry for a function: a new site with @func alone on its stack.
  * The entry goes on before the handler is attached, so the handler never
  * finds the stack empty.
@@ -739,6 +839,8 @@ static int klp_site_create(struct klp_func *func)
 	INIT_LIST_HEAD(&site->func_stack);
 	list_add_rcu(&func->stack_node, &site->func_stack);
 
+	/* The function may have a retired site: it goes first. */
+	klp_reap(ip);
 	err = klp_site_attach(site, func->old_name);
 	if (err) {
 		kfree(site);
@@ -769,7 +871,7 @@ static void klp_site_destroy(struct klp_site *site)
 	}
 	/*
 	 * A direct ops the site released earlier may still be waiting for
-	 * klp_settle_fn(): the function is unhooked only once that is gone
+	 * klp_reap(): the function is unhooked only once that is gone
 	 * too, as it would be without direct mode.
 	 */
 	klp_reap(site->ip);
@@ -806,7 +908,12 @@ static int klp_patch_func(struct klp_func *func)
 	return 0;
 }
 
-static void klp_unpatch_func(struct klp_func *func)
+/*
+ * Take @func off its stack.  @later: the caller is a transition, which
+ * waits for the handlers that may still hold @func before it completes;
+ * a site left empty may then be detached later (klp_site_retire()).
+ */
+static void klp_unpatch_func(struct klp_func *func, bool later)
 {
 	struct klp_site *site;
 
@@ -822,7 +929,10 @@ static void klp_unpatch_func(struct klp_func *func)
 	 * klp_synchronize_transition().
 	 */
 	if (list_is_singular(&site->func_stack)) {
-		klp_site_destroy(site);
+		if (later && !site->direct)
+			klp_site_retire(site, func);
+		else
+			klp_site_destroy(site);
 	} else {
 		/*
 		 * Only a module going away pops from a direct site (every
@@ -840,13 +950,14 @@ static void klp_unpatch_func(struct klp_func *func)
 	func->patched = false;
 }
 
-static void klp_unpatch_funcs(struct klp_object *obj, bool nops_only)
+static void klp_unpatch_funcs(struct klp_object *obj, bool nops_only,
+			      bool later)
 {
 	struct klp_func *func;
 
 	klp_for_each_func(obj, func) {
 		if (func->patched && (!nops_only || func->nop))
-			klp_unpatch_func(func);
+			klp_unpatch_func(func, later);
 	}
 	if (!nops_only)
 		obj->patched = false;
@@ -856,12 +967,15 @@ static void klp_unpatch_funcs(struct klp_object *obj, bool nops_only)
  * klp_unpatch_object() - remove all entries of @obj from their func_stacks
  * @obj:	a patched object
  *
+ * For a module coming or going: a function left without entries is
+ * unhooked before this returns.
+ *
  * Context: klp_mutex held; may sleep.
  */
 void klp_unpatch_object(struct klp_object *obj)
 {
 	klp_assert_locked();
-	klp_unpatch_funcs(obj, false);
+	klp_unpatch_funcs(obj, false, false);
 }
 
 /**
@@ -885,7 +999,7 @@ int klp_patch_object(struct klp_object *obj)
 	klp_for_each_func(obj, func) {
 		ret = klp_patch_func(func);
 		if (ret) {
-			klp_unpatch_funcs(obj, false);
+			klp_unpatch_funcs(obj, false, false);
 			return ret;
 		}
 	}
@@ -900,13 +1014,17 @@ static void klp_unpatch_patch(struct klp_patch *patch, bool nops_only)
 	klp_assert_locked();
 	klp_for_each_object(patch, obj) {
 		if (obj->patched)
-			klp_unpatch_funcs(obj, nops_only);
+			klp_unpatch_funcs(obj, nops_only, true);
 	}
 }
 
 /**
  * klp_unpatch_objects() - remove every entry of @patch from the stacks
  * @patch:	the patch
+ *
+ * For a completing transition, which then waits for the handlers that may
+ * still hold a removed entry (klp_synchronize_transition()).  A function
+ * left without entries is unhooked later: see klp_reap().
  *
  * Context: klp_mutex held; may sleep.
  */
@@ -918,6 +1036,9 @@ void klp_unpatch_objects(struct klp_patch *patch)
 /**
  * klp_unpatch_objects_dynamic() - remove only the nop entries of @patch
  * @patch:	an atomic-replace patch whose transition has completed
+ *
+ * As klp_unpatch_objects(): the nops may be freed only after the
+ * transition waited for the handlers.
  *
  * Context: klp_mutex held; may sleep.
  */

@@ -16,15 +16,19 @@
  * @func_stack:	klp_func entries (linked by stack_node) patching it, newest
  *		first.  Changed only under klp_mutex, with the _rcu list
  *		helpers; klp_ftrace_handler() reads it with preemption off.
- * @sites:	entry in the list of all sites; klp_mutex
+ * @sites:	entry in the list of sites in use (klp_mutex), or once
+ *		retired in the list of sites waiting to be detached
+ *		(klp_reap_lock, see "Unhooking later" in patch.c)
  * @direct:	the direct-call attachment while the site is in direct mode
  *		(fops is then unregistered), else NULL; klp_mutex
  * @no_direct:	going direct failed; not retried until the stack changes;
  *		klp_mutex
  *
- * A site is created by the first entry that patches @old_func and freed
- * with the last one, so @func_stack is never empty while the handler is
- * attached.
+ * A site is created by the first entry that patches @old_func.  When a
+ * transition removes the last one, the handler stays attached with
+ * @func_stack empty, and so leaves calls alone, until the site is
+ * detached and freed outside klp_mutex; other paths detach and free it
+ * with the last entry.
  */
 struct klp_site {
 	struct ftrace_ops fops;
@@ -56,6 +60,8 @@ int klp_patch_object(struct klp_object *obj);
 void klp_unpatch_object(struct klp_object *obj);
 void klp_unpatch_objects(struct klp_patch *patch);
 void klp_unpatch_objects_dynamic(struct klp_patch *patch);
+
+void klp_reap_all(void);
 
 int klp_leave_direct(struct klp_patch *patch);
 void klp_settle_later(void);

@@ -843,9 +843,11 @@ static void klp_complete_transition(void)
 	if (patching) {
 		/*
 		 * No handler may still see transition set when the task
-		 * states go back to IDLE below.
+		 * states go back to IDLE below, or hold a nop entry.
 		 */
 		klp_synchronize_transition();
+		if (patch->replace)
+			klp_free_nops(patch);
 	}
 
 	klp_arm_hooks(false);

@@ -30,7 +30,7 @@ SITES=/sys/kernel/debug/livepatch/sites
 DIRECT=/sys/kernel/debug/livepatch/direct
 EF=$LP_TRACING/enabled_functions
 
-lp_begin 59 "$T" "$S1" "$S2" "$BT" "$CM"
+lp_begin 60 "$T" "$S1" "$S2" "$BT" "$CM"
 
 [[ -r "$SITES" && -w "$DIRECT" ]] || lp_skip_all "no $SITES (debugfs not mounted?)"
 [[ "$(lp_read "$DIRECT")" == 1 ]] ||
@@ -117,11 +117,12 @@ lp_write_ok "turn direct mode on" "$DIRECT" 1
 wait_site "f1 becomes direct again" "$F1" "direct 1"
 
 # Disabling a direct patch unhooks the function as without direct mode:
-# once the transition is over, no ftrace user is left on it.
+# once the patch is freed, no ftrace user is left on it (test-unhook.sh).
 lp_write_ok "disable $S1 while f1 is direct" "$LP_SYSFS/$S1/enabled" 0
 lp_ok "the unpatching completes" lp_wait_transition "$S1"
-lp_check_not_ftraced "no ftrace user is left on f1 at once" "$F1"
 lp_eq "f1 runs the original again" "$T: f1 original" "$(lp_read "$PROC/f1")"
+lp_ok "the patch's directory goes away" lp_wait_gone "$S1"
+lp_check_not_ftraced "no ftrace user is left on f1 once it has" "$F1"
 lp_ok "$S1 can be removed" lp_unload_disabled "$S1"
 lp_ok "load $S1 again" lp_insmod "$S1"
 lp_ok "$S1 is enabled" lp_enabled_settled "$S1"
