@@ -90,6 +90,18 @@ lp_wait() {
 	done
 }
 
+# lp_released NAME [LIMIT]: spin until nothing holds NAME's module (the core
+# dropped its reference: the patch is freed); fails after LIMIT seconds.
+lp_released() {
+	local f="/sys/module/$1/refcnt" v deadline=$((EPOCHSECONDS + ${2:-$LIMIT}))
+	while :; do
+		v=0
+		{ read -r v <"$f"; } 2>/dev/null
+		[[ "$v" == 0 ]] && return 0
+		((EPOCHSECONDS < deadline)) || return 1
+	done
+}
+
 # lp_load KO NAME: insmod a livepatch and wait for its transition.
 lp_load() {
 	insmod "$1" || return 1
@@ -133,6 +145,9 @@ CYCLE_LIMIT=30
 #   KEY.enable, KEY.disable  the printk spans of log_spans
 #   KEY.*_wall               the same seen from here: insmod or the write
 #                            of 0 -> transition reads 0
+#   KEY.release_wall         the write of 0 -> the patch module's refcnt
+#                            reads 0: the patch is freed, and the core has
+#                            let go of every function it patched
 # With a load (LOAD_PID), a transition past CYCLE_LIMIT emits
 # KEY.enable_over or KEY.disable_over (ms waited), stops the load and
 # returns 2. Other failures return 1.
@@ -149,6 +164,9 @@ lp_cycle() {
 		echo 0 >"$SYS/$name/enabled"
 		if lp_wait "$name" "$limit"; then
 			emit "$key.disable_wall" "$(ms_between "$t1" "$(now_us)")"
+			if lp_released "$name" "$limit"; then
+				emit "$key.release_wall" "$(ms_between "$t1" "$(now_us)")"
+			fi
 		else
 			over=disable
 		fi
@@ -471,7 +489,8 @@ bench_shadow() {
 			info_line "shadow.ctxt.$n" "$((c1 - c0)) context switches during the run"
 			read -r -a v <"$DBG/shadow"
 			# n misses, then "ops ns batch_ops batch_ns" for shadow
-			# alloc, get, free_all and plain insert, get, free.
+			# alloc, get, free_all, plain insert, get, free, and
+			# shadow and plain get of the first 1000 (hot set).
 			((v[1] == 0)) || error shadow "$n: ${v[1]} lookups missed"
 			emit "shadow.alloc.$n" "$(ratio_3 "${v[5]}" "${v[4]}")"
 			emit "shadow.get.$n" "$(ratio_3 "${v[9]}" "${v[8]}")"
@@ -480,6 +499,8 @@ bench_shadow() {
 			emit "plain.insert.$n" "$(ratio_3 "${v[17]}" "${v[16]}")"
 			emit "plain.get.$n" "$(ratio_3 "${v[21]}" "${v[20]}")"
 			emit "plain.get_mean.$n" "$(ratio_3 "${v[19]}" "${v[18]}")"
+			emit "shadow.get_hot.$n" "$(ratio_3 "${v[29]}" "${v[28]}")"
+			emit "plain.get_hot.$n" "$(ratio_3 "${v[33]}" "${v[32]}")"
 		done
 	done
 	rmmod klp_bench
