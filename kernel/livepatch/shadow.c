@@ -146,8 +146,11 @@ static const struct rhashtable_params klp_shadow_params = {
  * alive: lookups by staying in an RCU read-side section, writers by
  * holding klp_shadow_lock.  rhashtable wants the RCU read lock for the
  * walk itself in both cases, hence the _fast variant, which takes it.
+ * Inlined: a lookup is on the caller's fast path, where under TCG a call
+ * and its return cost about as much as the walk itself.
  */
-static struct klp_shadow *klp_shadow_find(void *obj, unsigned long id)
+static __always_inline struct klp_shadow *klp_shadow_find(void *obj,
+							    unsigned long id)
 {
 	struct klp_shadow_key key = { .obj = obj, .id = id };
 
