@@ -25,6 +25,10 @@ ROUNDS=5
 
 lp_begin $((9 + ROUNDS * 5 + 8)) "$T" "$S1" "$S2"
 
+unload_both() {
+	lp_unload_disabled "$S1" && lp_disable_unload "$S2"
+}
+
 lp_have_enabled_functions || lp_skip_all "no $LP_TRACING/enabled_functions (tracefs not mounted?)"
 lp_insmod "$T" || lp_bail "cannot load $T: $LP_OUT"
 ORIG=$(lp_read "$PROC/f1")
@@ -52,8 +56,7 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	lp_ok "$r: $S2 is enabled" lp_enabled_settled "$S2"
 	lp_eq "$r: f1 runs $S2" "$S2: f1" "$(lp_read "$PROC/f1")"
 	lp_check_ftraced "$r: f1 is hooked" "$F1"
-	lp_ok "$r: disable and remove both" \
-		eval 'lp_unload_disabled "$S1" && lp_disable_unload "$S2"'
+	lp_ok "$r: disable and remove both" unload_both
 done
 lp_check_not_ftraced "no ftrace user is left on f1 after the rounds" "$F1"
 
