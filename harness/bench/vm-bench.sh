@@ -78,29 +78,25 @@ mark() { echo "<7>klp_bench: $*" >/dev/kmsg; }
 
 # --- livepatch helpers -------------------------------------------------------
 
-# lp_wait NAME [LIMIT]: spin until NAME's transition reads 0 (or NAME is
-# gone); fails after LIMIT seconds (default $LIMIT).
-lp_wait() {
-	local f="$SYS/$1/transition" v deadline=$((EPOCHSECONDS + ${2:-$LIMIT}))
+# spin_zero FILE [LIMIT]: spin until FILE reads 0 or is gone; fails after
+# LIMIT seconds (default $LIMIT).
+spin_zero() {
+	local v deadline=$((EPOCHSECONDS + ${2:-$LIMIT}))
 	while :; do
 		v=0
-		{ read -r v <"$f"; } 2>/dev/null
+		{ read -r v <"$1"; } 2>/dev/null
 		[[ "$v" == 0 ]] && return 0
 		((EPOCHSECONDS < deadline)) || return 1
 	done
 }
 
+# lp_wait NAME [LIMIT]: spin until NAME's transition reads 0 (or NAME is
+# gone).
+lp_wait() { spin_zero "$SYS/$1/transition" "${2:-}"; }
+
 # lp_released NAME [LIMIT]: spin until nothing holds NAME's module (the core
-# dropped its reference: the patch is freed); fails after LIMIT seconds.
-lp_released() {
-	local f="/sys/module/$1/refcnt" v deadline=$((EPOCHSECONDS + ${2:-$LIMIT}))
-	while :; do
-		v=0
-		{ read -r v <"$f"; } 2>/dev/null
-		[[ "$v" == 0 ]] && return 0
-		((EPOCHSECONDS < deadline)) || return 1
-	done
-}
+# dropped its reference: the patch is freed).
+lp_released() { spin_zero "/sys/module/$1/refcnt" "${2:-}"; }
 
 # lp_load KO NAME: insmod a livepatch and wait for its transition.
 lp_load() {
