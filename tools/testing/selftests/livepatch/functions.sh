@@ -221,6 +221,7 @@ lp_cleanup() {
 	local pid p m
 	trap - EXIT INT TERM
 	[[ -w "$LP_PROC/busy_ctl" ]] && echo open >"$LP_PROC/busy_ctl" 2>/dev/null
+	[[ -w "$LP_PROC/relay_ctl" ]] && echo open >"$LP_PROC/relay_ctl" 2>/dev/null
 	[[ -w "$LP_PROC/spin" ]] && echo stop >"$LP_PROC/spin" 2>/dev/null
 	for pid in "${LP_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null

@@ -60,4 +60,13 @@ struct test_lp_spin {
 	unsigned long loops;
 };
 
+/*
+ * The second half of a read of /proc/test_lp/relay, installed by
+ * test_lp_mid_target with test_lp_relay_set(): waits at @gate and
+ * returns TEST_LP_ORIGINAL or TEST_LP_PATCHED, or -EINTR.
+ */
+typedef int test_lp_relay_fn(struct test_lp_gate *gate);
+
+void test_lp_relay_set(test_lp_relay_fn *fn);
+
 #endif /* _TEST_LP_H */

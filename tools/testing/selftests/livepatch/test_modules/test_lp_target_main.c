@@ -76,22 +76,28 @@ static void test_lp_gate_set(struct test_lp_gate *gate, bool open)
 		wake_up_all(&gate->wq);
 }
 
-/* /proc/test_lp/busy_ctl: "open"/"close" the gate; reads "<state> <inside>". */
+/*
+ * /proc/test_lp/busy_ctl and relay_ctl: "open"/"close" their gate; read
+ * "<state> <inside>".  The gate is the file's proc data.
+ */
 static int test_lp_busy_ctl_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "%s %d\n", READ_ONCE(test_lp_gate.open) ? "open" : "closed",
-		   atomic_read(&test_lp_gate.inside));
+	struct test_lp_gate *gate = m->private;
+
+	seq_printf(m, "%s %d\n", READ_ONCE(gate->open) ? "open" : "closed",
+		   atomic_read(&gate->inside));
 	return 0;
 }
 
 static int test_lp_busy_ctl_open(struct inode *inode, struct file *file)
 {
-	return single_open(file, test_lp_busy_ctl_show, NULL);
+	return single_open(file, test_lp_busy_ctl_show, pde_data(inode));
 }
 
 static ssize_t test_lp_busy_ctl_write(struct file *file, const char __user *ubuf,
 				      size_t count, loff_t *ppos)
 {
+	struct test_lp_gate *gate = pde_data(file_inode(file));
 	char buf[16];
 	int ret;
 
@@ -99,9 +105,9 @@ static ssize_t test_lp_busy_ctl_write(struct file *file, const char __user *ubuf
 	if (ret)
 		return ret;
 	if (sysfs_streq(buf, "open"))
-		test_lp_gate_set(&test_lp_gate, true);
+		test_lp_gate_set(gate, true);
 	else if (sysfs_streq(buf, "close"))
-		test_lp_gate_set(&test_lp_gate, false);
+		test_lp_gate_set(gate, false);
 	else
 		return -EINVAL;
 	return count;
@@ -114,6 +120,68 @@ static const struct proc_ops test_lp_busy_ctl_ops = {
 	.proc_release	= single_release,
 	.proc_write	= test_lp_busy_ctl_write,
 };
+
+/*
+ * /proc/test_lp/relay: a reader first waits at the busy gate inside
+ * test_lp_relay_wait(), which a patch replaces, then calls the hook that
+ * test_lp_mid_target installs, which waits at the relay gate.  Between
+ * the two it passes no point where a task switches, so a test can move
+ * a task that a transition waits for into a function of a module loaded
+ * during that transition.  Reads "wait <version> then <version|none>".
+ */
+static struct test_lp_gate test_lp_relay_gate = {
+	.wq = __WAIT_QUEUE_HEAD_INITIALIZER(test_lp_relay_gate.wq),
+	.open = true,
+	.inside = ATOMIC_INIT(0),
+};
+
+static test_lp_relay_fn *test_lp_relay_hook;
+
+/**
+ * test_lp_relay_set() - install or remove the second half of a relay read
+ * @fn:	called with the relay gate, or NULL to remove it
+ */
+void test_lp_relay_set(test_lp_relay_fn *fn)
+{
+	WRITE_ONCE(test_lp_relay_hook, fn);
+}
+EXPORT_SYMBOL_GPL(test_lp_relay_set);
+
+static noinline int test_lp_relay_wait(struct test_lp_gate *gate)
+{
+	if (test_lp_gate_pass(gate))
+		return -EINTR;
+	return TEST_LP_ORIGINAL;
+}
+
+static const char *test_lp_version_name(int version)
+{
+	switch (version) {
+	case TEST_LP_ORIGINAL:
+		return "original";
+	case TEST_LP_PATCHED:
+		return "patched";
+	}
+	return "bad";
+}
+
+static int test_lp_relay_show(struct seq_file *m, void *v)
+{
+	test_lp_relay_fn *hook;
+	int first, second;
+
+	/* The busy gate, through the proc data so the call is not specialised. */
+	first = test_lp_relay_wait(m->private);
+	if (first < 0)
+		return first;
+	hook = READ_ONCE(test_lp_relay_hook);
+	second = hook ? hook(&test_lp_relay_gate) : 0;
+	if (second < 0)
+		return second;
+	seq_printf(m, "wait %s then %s\n", test_lp_version_name(first),
+		   hook ? test_lp_version_name(second) : "none");
+	return 0;
+}
 
 /*
  * /proc/test_lp/spin: "start"/"stop" a kthread that calls test_lp_spin_step()
@@ -242,7 +310,12 @@ static int __init test_lp_target_init(void)
 	    !test_lp_dup_b_create(test_lp_dir) ||
 	    !proc_create_single_data("busy", 0444, test_lp_dir,
 				     test_lp_busy_show, &test_lp_gate) ||
-	    !proc_create("busy_ctl", 0644, test_lp_dir, &test_lp_busy_ctl_ops) ||
+	    !proc_create_data("busy_ctl", 0644, test_lp_dir, &test_lp_busy_ctl_ops,
+			      &test_lp_gate) ||
+	    !proc_create_single_data("relay", 0444, test_lp_dir,
+				     test_lp_relay_show, &test_lp_gate) ||
+	    !proc_create_data("relay_ctl", 0644, test_lp_dir, &test_lp_busy_ctl_ops,
+			      &test_lp_relay_gate) ||
 	    !proc_create("spin", 0644, test_lp_dir, &test_lp_spin_ops)) {
 		proc_remove(test_lp_dir);
 		return -ENOMEM;
@@ -255,6 +328,7 @@ static void __exit test_lp_target_exit(void)
 	test_lp_spin_stop();
 	/* Let parked readers finish; proc_remove() waits for them. */
 	test_lp_gate_set(&test_lp_gate, true);
+	test_lp_gate_set(&test_lp_relay_gate, true);
 	proc_remove(test_lp_dir);
 }
 
