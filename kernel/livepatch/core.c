@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/moduleloader.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -338,8 +339,11 @@ static int klp_apply_object_relocs(struct klp_patch *patch,
  * /sys/kernel/livepatch/<patch>/<object>/<function,sympos>/
  *						active transition
  *
- * <object> is a module name or "vmlinux".  Attributes take klp_mutex
- * where they need a consistent view.
+ * <object> is a module name or "vmlinux".  Only the patch's own
+ * attributes may sleep on klp_mutex: its directory is removed without
+ * the mutex held (klp_free_patch_finish()).  Object and function
+ * directories are removed under it, so their attributes never wait for
+ * it (core.h).
  */
 
 static struct klp_patch *klp_kobj_patch(struct kobject *kobj)
@@ -472,7 +476,15 @@ static ssize_t active_show(struct kobject *kobj, struct kobj_attribute *attr,
 	struct klp_site *site;
 	bool top = false;
 
-	mutex_lock(&klp_mutex);
+	/*
+	 * This file goes when its function is freed, under klp_mutex, and
+	 * removing it waits for its readers: waiting here for the mutex
+	 * could wait forever (see the rule at klp_mutex in core.h).  Retry
+	 * instead; between two tries the reader holds nothing the removal
+	 * waits for, and once the file is gone the retry fails with ENODEV.
+	 */
+	if (!mutex_trylock(&klp_mutex))
+		return restart_syscall();
 	site = func->patched ? klp_site_find(func->old_func) : NULL;
 	if (site)
 		top = klp_site_top(site) == func;

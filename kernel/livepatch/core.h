@@ -17,6 +17,15 @@
  * what it relies on instead: the ftrace handler (RCU, patch.c), the task
  * switching hooks (TIF_PATCH_PENDING ordering, transition.c) and the
  * shadow variable API (its own spinlock, shadow.c).
+ *
+ * Rule for sysfs and debugfs callbacks: removing a file waits until its
+ * readers and writers have returned (kernfs_drain()), so no callback may
+ * sleep on klp_mutex if its file can be removed while the mutex is held.
+ * Object and function directories are removed under klp_mutex (freeing a
+ * patch, the nops after a replace): their callbacks take it only with
+ * mutex_trylock() and restart the system call when it is busy.  The
+ * patch directory is removed without it (klp_free_patch_finish()) and
+ * the debugfs files never are, so their callbacks may sleep on it.
  */
 extern struct mutex klp_mutex;
 

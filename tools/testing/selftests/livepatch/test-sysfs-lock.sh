@@ -53,7 +53,7 @@ read_during_free() {
 	lp_bg lp_write "$LP_SYSFS/$P/enabled" 0
 	lp_poll "$LP_TIMEOUT" sleeping || lp_bail "post_unpatch did not start sleeping"
 	for f in "$@"; do
-		lp_bg cat "$f"
+		lp_bg cat "$f" >/dev/null 2>&1
 		pids+=("$LP_BG")
 	done
 	for pid in "${pids[@]}"; do
