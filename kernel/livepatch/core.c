@@ -1401,8 +1401,11 @@ int klp_module_coming(struct module *mod)
 			patch->mod->name, mod->name, mod->name);
 		/* The patches before this one are undone as in GOING. */
 		klp_module_gone(mod, patch);
+		klp_transition_objects_changed();
 		return ret;
 	}
+	/* The stack check of a running transition covers @mod from now on. */
+	klp_transition_objects_changed();
 	return 0;
 }
 
@@ -1420,6 +1423,7 @@ void klp_module_going(struct module *mod)
 
 	guard(mutex)(&klp_mutex);
 	klp_module_gone(mod, NULL);
+	klp_transition_objects_changed();
 	/* A function of @mod may still have a retired site; not for long. */
 	klp_reap_all();
 }

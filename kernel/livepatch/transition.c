@@ -72,23 +72,30 @@ struct klp_patch *klp_transition_patch;
  */
 static int klp_target_state = KLP_TRANSITION_IDLE;
 
-/*
- * Functions a task must not be running to switch, rebuilt whenever a
- * transition starts or reverses and freed when it ends.  Written under
- * klp_mutex while no task has TIF_PATCH_PENDING set; read by the rescan
- * (klp_mutex) and by tasks checking themselves in cond_resched() with
- * preemption disabled, which klp_synchronize_transition() waits for
- * before the array goes away.
+/**
+ * struct klp_ranges - every range of the transition, as one allocation
+ * @nr:		number of entries in @r
+ * @r:		the ranges
  */
-static struct klp_range *klp_ranges;
-static unsigned int klp_nr_ranges;
+struct klp_ranges {
+	unsigned int nr;
+	struct klp_range r[];
+};
+
 /*
- * How many ranges the transition has.  Non-zero with klp_ranges NULL means
- * the array could not be allocated: no stack check may pass then, and the
- * rescan allocates it again; it publishes the array with a release store
- * after klp_nr_ranges, which readers pair with an acquire load.
+ * The code no pending task may be inside of, for every object of the
+ * transition patch that is patched right now.  Rebuilt under klp_mutex
+ * when a transition starts or reverses and whenever a module of the
+ * patch comes or goes during it, so a stack check always covers what is
+ * patched at that moment.  Read by the rescan and debugfs (klp_mutex)
+ * and by tasks checking themselves in cond_resched() with preemption
+ * disabled: a new array is published with smp_store_release(), which
+ * klp_check_task() pairs with an acquire load, and the old one is freed
+ * only after klp_synchronize_transition().  NULL during a transition
+ * means the array could not be allocated: no stack check passes then,
+ * and the next rescan tries again.
  */
-static unsigned int klp_ranges_needed;
+static struct klp_ranges *klp_ranges;
 
 /*
  * Tasks with TIF_PATCH_PENDING set.  Raised where a flag is set, lowered
@@ -237,69 +244,84 @@ static void klp_func_range(struct klp_func *func, struct klp_range *r)
 }
 
 /*
- * Fill and publish klp_ranges for the transition patch.  Returns false if
- * the array could not be allocated: until a later call succeeds, every
- * stack check fails, and tasks switch only on their way to user space,
- * in the idle loop or when forced.  Passing the check without the ranges
- * would let a task switch while it runs a function being changed.
+ * Build the ranges of every object of the transition patch that is
+ * patched now, or return NULL if they cannot be allocated.  Until they
+ * can, every stack check fails, and tasks switch only on their way to
+ * user space, in the idle loop or when forced: passing the check without
+ * the ranges could switch a task inside a function being changed.
+ * Not inlined: test-midload.sh makes this one allocation fail.
  */
-static bool klp_alloc_ranges(void)
+static noinline struct klp_ranges *klp_alloc_ranges(void)
 {
+	struct klp_ranges *ranges;
 	struct klp_object *obj;
 	struct klp_func *func;
-	struct klp_range *ranges;
-	unsigned int n = 0;
+	unsigned int nr = 0, n = 0;
 
 	klp_assert_locked();
-	ranges = kcalloc(klp_ranges_needed, sizeof(*ranges), GFP_KERNEL);
-	if (!ranges)
-		return false;
-
 	klp_for_each_object(klp_transition_patch, obj)
 		if (obj->patched)
 			klp_for_each_func(obj, func)
-				klp_func_range(func, &ranges[n++]);
-	klp_nr_ranges = n;
-	/* Pairs with the smp_load_acquire() in klp_check_task(). */
-	smp_store_release(&klp_ranges, ranges);
-	return true;
+				nr++;
+
+	ranges = kzalloc(struct_size(ranges, r, nr), GFP_KERNEL);
+	if (!ranges)
+		return NULL;
+	/* klp_mutex keeps the count; the bound is for the array's sake. */
+	klp_for_each_object(klp_transition_patch, obj)
+		if (obj->patched)
+			klp_for_each_func(obj, func)
+				if (!WARN_ON_ONCE(n >= nr))
+					klp_func_range(func, &ranges->r[n++]);
+	ranges->nr = n;
+	return ranges;
 }
 
 /*
- * Build klp_ranges for a transition that starts or reverses.  Called
- * under klp_mutex while no task has TIF_PATCH_PENDING set, so nobody
- * reads the old array any more.
+ * Replace klp_ranges with ranges for what is patched now.  @readers:
+ * tasks may be checking themselves against the old array (some have
+ * TIF_PATCH_PENDING set), so it is freed only after they are done.
  */
-static void klp_build_ranges(void)
+static void klp_set_ranges(bool readers)
 {
-	struct klp_object *obj;
-	struct klp_func *func;
+	struct klp_ranges *old = klp_ranges;
 
 	klp_assert_locked();
-	kfree(klp_ranges);
-	klp_ranges = NULL;
-	klp_nr_ranges = 0;
-	klp_ranges_needed = 0;
-
-	klp_for_each_object(klp_transition_patch, obj)
-		if (obj->patched)
-			klp_for_each_func(obj, func)
-				klp_ranges_needed++;
-	if (klp_ranges_needed)
-		klp_alloc_ranges();
+	/* Pairs with the smp_load_acquire() in klp_check_task(). */
+	smp_store_release(&klp_ranges, klp_alloc_ranges());
+	if (old && readers)
+		klp_synchronize_transition();
+	kfree(old);
 }
 
-static const char *klp_stack_hit(const struct klp_range *ranges,
+/**
+ * klp_transition_objects_changed() - a module of the transition came or went
+ *
+ * Called after klp_module_coming() or klp_module_going() changed which
+ * objects are patched while a transition runs: from now on the stack
+ * check covers exactly those.  A module's code cannot run before its
+ * COMING notification returns, so no task can be inside a function of a
+ * coming module before its ranges are in place.
+ *
+ * Context: klp_mutex held; may sleep.
+ */
+void klp_transition_objects_changed(void)
+{
+	klp_assert_locked();
+	if (klp_transition_patch)
+		klp_set_ranges(true);
+}
+
+static const char *klp_stack_hit(const struct klp_ranges *ranges,
 				 const unsigned long *entries, int nr)
 {
-	unsigned int i;
+	const struct klp_range *r;
 	int e;
 
 	for (e = 0; e < nr; e++)
-		for (i = 0; i < klp_nr_ranges; i++)
-			if (entries[e] >= ranges[i].start &&
-			    entries[e] < ranges[i].end)
-				return ranges[i].name;
+		for (r = ranges->r; r < ranges->r + ranges->nr; r++)
+			if (entries[e] >= r->start && entries[e] < r->end)
+				return r->name;
 	return NULL;
 }
 
@@ -312,12 +334,12 @@ static int klp_check_task(struct task_struct *task, void *arg)
 {
 	unsigned long *entries = this_cpu_ptr(klp_stack_buf);
 	struct klp_blocker *b = arg;
-	const struct klp_range *ranges;
+	const struct klp_ranges *ranges;
 	int nr;
 
-	/* Pairs with the smp_store_release() in klp_alloc_ranges(). */
+	/* Pairs with the smp_store_release() in klp_set_ranges(). */
 	ranges = smp_load_acquire(&klp_ranges);
-	if (unlikely(!ranges && klp_ranges_needed)) {
+	if (unlikely(!ranges)) {
 		b->why = "no memory for the stack check";
 		return -ENOMEM;
 	}
@@ -657,7 +679,8 @@ void klp_start_transition(void)
 	pr_notice("'%s': starting %s transition\n", klp_patch_name(),
 		  klp_state_name(klp_target_state));
 
-	klp_build_ranges();
+	/* No task is pending yet, so nobody reads the old array. */
+	klp_set_ranges(false);
 	klp_start_ns = ktime_get_ns();
 	klp_was_forced = false;
 	klp_start_jiffies = jiffies;
@@ -856,8 +879,6 @@ static void klp_complete_transition(void)
 	/* Both branches above waited for every reader of the ranges. */
 	kfree(klp_ranges);
 	klp_ranges = NULL;
-	klp_nr_ranges = 0;
-	klp_ranges_needed = 0;
 
 	klp_run_post_callbacks(patch);
 	pr_notice("'%s': %s complete\n", klp_patch_name(),
@@ -906,9 +927,9 @@ bool klp_try_complete_transition(void)
 	if (WARN_ON_ONCE(klp_target_state == KLP_TRANSITION_IDLE))
 		return false;
 
-	/* A start that could not allocate the ranges: try again. */
-	if (unlikely(!klp_ranges && klp_ranges_needed))
-		klp_alloc_ranges();
+	/* The ranges could not be allocated: try again. */
+	if (unlikely(!klp_ranges))
+		klp_set_ranges(false);
 
 	pending = klp_switch_tasks();
 	if (pending) {

@@ -26,6 +26,7 @@ void klp_start_transition(void);
 bool klp_try_complete_transition(void);
 void klp_reverse_transition(void);
 void klp_force_transition(void);
+void klp_transition_objects_changed(void);
 
 /* For debugfs.c: a read-only view of the running transition. */
 int klp_describe_task(struct task_struct *task, struct klp_blocker *b);
