@@ -401,8 +401,9 @@ static ssize_t force_store(struct kobject *kobj, struct kobj_attribute *attr,
 	ret = kstrtobool(buf, &force);
 	if (ret)
 		return ret;
+	/* 0 asks for nothing; 6.12 accepts it, and so do we. */
 	if (!force)
-		return -EINVAL;
+		return count;
 
 	mutex_lock(&klp_mutex);
 	if (patch == klp_transition_patch)
@@ -623,13 +624,14 @@ static int klp_check_object(struct klp_patch *patch, struct klp_object *obj)
 		nr++;
 	}
 
-	/* An object may exist for its callbacks alone, not for nothing. */
+	/*
+	 * An object that changes nothing is harmless, and generated patches
+	 * use one as a marker; 6.12 accepts it, so say so and go on.
+	 */
 	if (!nr && !cb->pre_patch && !cb->post_patch && !cb->pre_unpatch &&
-	    !cb->post_unpatch) {
-		pr_err("'%s': object '%s' has neither functions nor callbacks\n",
-		       pname, klp_obj_name(obj));
-		return -EINVAL;
-	}
+	    !cb->post_unpatch)
+		pr_warn("'%s': object '%s' has neither functions nor callbacks; it changes nothing\n",
+			pname, klp_obj_name(obj));
 	return 0;
 }
 
@@ -657,11 +659,13 @@ static int klp_check_patch(struct klp_patch *patch)
 		nr++;
 	}
 
-	/* Only an atomic replace may carry no object: it reverts all. */
-	if (!nr && !patch->replace) {
-		pr_err("'%s': patch has no objects\n", pname);
-		return -EINVAL;
-	}
+	/*
+	 * An atomic replace without objects reverts every earlier patch;
+	 * any other patch without objects changes nothing, which is
+	 * harmless (6.12 accepts it too).
+	 */
+	if (!nr && !patch->replace)
+		pr_warn("'%s': patch has no objects; it changes nothing\n", pname);
 	return 0;
 }
 

@@ -59,8 +59,11 @@ EXPORT_SYMBOL_GPL(klp_get_state);
  * Only meaningful while a transition runs; calling it otherwise is a bug,
  * reported once with a warning.
  *
- * Context: Process context with klp_mutex held, as in the (un)patch
- * callbacks, which is where it is meant to be called.
+ * Context: Process context.  Meant for the (un)patch callbacks, which
+ * run with klp_mutex held and so see a stable list of patches.  As in
+ * 6.12 it does not insist on the mutex: a patch may also call it from
+ * its own code while its transition runs, when no patch can be added or
+ * freed, since both wait for the transition to end.
  * Return: the state entry of the newest earlier patch declaring @id; NULL
  * if no earlier patch declares it or no transition is running.
  */
@@ -69,9 +72,7 @@ struct klp_state *klp_get_prev_state(unsigned long id)
 	struct klp_state *newest = NULL;
 	struct klp_patch *patch;
 
-	klp_assert_locked();
-
-	if (WARN_ON_ONCE(!klp_transition_patch))
+	if (WARN_ON_ONCE(!READ_ONCE(klp_transition_patch)))
 		return NULL;
 
 	/*

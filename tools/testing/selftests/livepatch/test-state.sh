@@ -21,7 +21,7 @@ P3=test_lp_state_3
 P4=test_lp_state_4
 T=test_lp_target
 
-lp_begin 68 "$T" "$P1" "$P2" "$P3" "$P4"
+lp_begin 69 "$T" "$P1" "$P2" "$P3" "$P4"
 
 tmp=$(mktemp -d)
 out=$tmp/reader
@@ -180,6 +180,8 @@ lp_mark_log
 lp_ok "enable $P2 (version 2, replacing) while a task sleeps in $P3's busy function" \
 	lp_insmod "$P2" version=2
 lp_ok "the patching transition waits for that task" lp_holds 2 lp_in_transition "$P2"
+lp_eq "$P2's own code calls klp_get_prev_state() during its transition" \
+	"$P2: state v2, data v2 of $P1, 3 handovers, previous v2" "$(lp_read /proc/cmdline)"
 st_check_log "$P2's pre_patch took the data over before the transition" \
 	"$(printf '%s\n' "livepatch: enabling patch '$P2'" \
 		"D livepatch: '$P2': initializing patching transition" \

@@ -129,19 +129,33 @@ static void test_lp_state_post_unpatch(struct klp_object *obj)
  * the post_unpatch of the patch owning it frees it, once no task runs
  * this function any more.
  */
+static struct klp_func test_lp_state_vmlinux_funcs[2];
+
 static int test_lp_state_cmdline_show(struct seq_file *m, void *v)
 {
-	struct klp_state *state = test_lp_state_own();
+	struct klp_state *state = test_lp_state_own(), *prev;
 	struct test_lp_state_data *data = state ? READ_ONCE(state->data) : NULL;
 
 	if (!state)
-		seq_puts(m, KBUILD_MODNAME ": no state\n");
+		seq_puts(m, KBUILD_MODNAME ": no state");
 	else if (!data)
-		seq_printf(m, KBUILD_MODNAME ": state v%u, no data\n", state->version);
+		seq_printf(m, KBUILD_MODNAME ": state v%u, no data", state->version);
 	else
-		seq_printf(m, KBUILD_MODNAME ": state v%u, data v%u of %s, %u handovers\n",
+		seq_printf(m, KBUILD_MODNAME ": state v%u, data v%u of %s, %u handovers",
 			   state->version, data->version, data->creator,
 			   data->handovers);
+	/*
+	 * During this patch's own transition, ask for the previous state
+	 * from the patch's code, outside any callback, as 6.12 allows.
+	 */
+	if (state && READ_ONCE(test_lp_state_vmlinux_funcs[0].transition)) {
+		prev = klp_get_prev_state(TEST_LP_STATE_ID);
+		if (prev)
+			seq_printf(m, ", previous v%u", prev->version);
+		else
+			seq_puts(m, ", no previous");
+	}
+	seq_putc(m, '\n');
 	return 0;
 }
 
@@ -155,7 +169,7 @@ static int test_lp_state_busy_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-static struct klp_func test_lp_state_vmlinux_funcs[] = {
+static struct klp_func test_lp_state_vmlinux_funcs[2] = {
 	{ .old_name = "cmdline_proc_show", .new_func = test_lp_state_cmdline_show },
 	{ }
 };
