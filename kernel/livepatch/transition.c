@@ -17,6 +17,7 @@
 #include <linux/cpu.h>
 #include <linux/jiffies.h>
 #include <linux/livepatch.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -42,8 +43,19 @@
  */
 #define KLP_RESCAN_MIN_MS	1
 #define KLP_RESCAN_MAX_MS	1000
-/* Stragglers get a fake signal (or a wake-up) once this much has passed. */
-#define KLP_SIGNAL_AFTER_MS	500
+/*
+ * Stragglers get a fake signal (user tasks) or a wake-up (kthreads) once
+ * a transition is livepatch.signal_after_ms old, and again each time as
+ * much has passed.  The default is 6.12's 15 s: a fake signal makes
+ * interruptible waits such as epoll_wait() return EINTR, and no program
+ * should see that sooner or more often than on 6.12.  Lowering it is an
+ * administrator's choice, a boot or sysfs parameter so that it works
+ * under lockdown too; the line that tools read, "signaling remaining
+ * tasks", is logged at most once per 15 s whatever the setting.
+ */
+#define KLP_SIGNAL_DEFAULT_MS	15000
+#define KLP_SIGNAL_MIN_MS	100
+#define KLP_SIGNAL_MAX_MS	3600000
 /* A transition this old is reported in the log, then once a minute. */
 #define KLP_REPORT_AFTER_MS	15000
 #define KLP_REPORT_EVERY_MS	60000
@@ -111,6 +123,41 @@ static bool klp_was_forced;
 static unsigned long klp_start_jiffies;
 static unsigned long klp_rescan_delay;
 static unsigned long klp_next_report;
+static unsigned long klp_next_signal;
+static unsigned long klp_next_signal_log;
+
+/* Written through the parameter at any time, read once per rescan. */
+static unsigned int klp_signal_after_ms = KLP_SIGNAL_DEFAULT_MS;
+
+static int klp_signal_after_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms < KLP_SIGNAL_MIN_MS || ms > KLP_SIGNAL_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(klp_signal_after_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops klp_signal_after_ops = {
+	.set = klp_signal_after_set,
+	.get = param_get_uint,
+};
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "livepatch."
+module_param_cb(signal_after_ms, &klp_signal_after_ops, &klp_signal_after_ms, 0644);
+MODULE_PARM_DESC(signal_after_ms,
+		 "age of a transition, and interval, at which tasks that still have to switch are signalled (ms, 100-3600000, default 15000)");
+
+static unsigned long klp_signal_interval(void)
+{
+	return msecs_to_jiffies(READ_ONCE(klp_signal_after_ms));
+}
 
 /* Blocked tasks seen by the last rescan, for the log report; klp_mutex. */
 static struct {
@@ -684,6 +731,8 @@ void klp_start_transition(void)
 	klp_start_ns = ktime_get_ns();
 	klp_was_forced = false;
 	klp_start_jiffies = jiffies;
+	klp_next_signal = klp_start_jiffies + klp_signal_interval();
+	klp_next_signal_log = klp_start_jiffies;
 	klp_next_report = klp_start_jiffies +
 			  msecs_to_jiffies(KLP_REPORT_AFTER_MS);
 	klp_rescan_delay = msecs_to_jiffies(KLP_RESCAN_MIN_MS) ?: 1;
@@ -713,6 +762,12 @@ void klp_start_transition(void)
 static void klp_kick_stragglers(void)
 {
 	struct task_struct *g, *task;
+
+	if (time_after_eq(jiffies, klp_next_signal_log)) {
+		pr_notice("signaling remaining tasks\n");
+		klp_next_signal_log = jiffies +
+				      msecs_to_jiffies(KLP_SIGNAL_DEFAULT_MS);
+	}
 
 	read_lock(&tasklist_lock);
 	for_each_process_thread(g, task) {
@@ -794,7 +849,6 @@ static void klp_report_blockers(unsigned int pending)
 		return;
 	klp_next_report = jiffies + msecs_to_jiffies(KLP_REPORT_EVERY_MS);
 
-	pr_notice("signaling remaining tasks\n");
 	pr_notice("'%s': %s transition waits for %u task(s) after %u s\n",
 		  klp_patch_name(), klp_state_name(klp_target_state), pending,
 		  jiffies_to_msecs(jiffies - klp_start_jiffies) / 1000);
@@ -811,10 +865,10 @@ static void klp_report_blockers(unsigned int pending)
 /* Fallback: rescan later, each time waiting twice as long. */
 static void klp_schedule_rescan(unsigned int pending)
 {
-	unsigned long age = jiffies - klp_start_jiffies;
-
-	if (age >= msecs_to_jiffies(KLP_SIGNAL_AFTER_MS))
+	if (time_after_eq(jiffies, klp_next_signal)) {
 		klp_kick_stragglers();
+		klp_next_signal = jiffies + klp_signal_interval();
+	}
 	klp_report_blockers(pending);
 
 	/* Does not push back an immediate run already queued by a switch. */

@@ -7,13 +7,15 @@
  *   lp_fail_nth NTH insmod MODULE.ko [PARAMS]	init_module(2) of the file
  *   lp_fail_nth NTH write FILE [VALUE]		one write(2) of VALUE (no
  *						newline), or of all of stdin
+ *   lp_fail_nth NTH read FILE			one read(2) of up to 4 KiB,
+ *						never retried on EINTR
  *
  * NTH 0 injects nothing, which makes the write mode a way to issue one
  * write(2) of arbitrary bytes.  Prints "<errno> <left> <ret> <strerror>":
  * errno is 0 when the call succeeded; left is what remained of NTH
  * afterwards, so 0 means the fault was injected and a positive value means
  * the call reached fewer than NTH sites (with NTH 0, left is 0); ret is
- * what the call returned.
+ * what the call returned.  A read prints what it read on the next line.
  * Exits 0 when the call succeeded, 1 when it failed, 2 when the helper
  * itself could not run (the reason on stderr, e.g. the open of FILE).
  *
@@ -82,22 +84,30 @@ int main(int argc, char **argv)
 {
 	char nth[32], left[32] = "0";
 	const char *params = "";
-	bool insmod;
+	bool insmod, rd;
+	char rbuf[4096];
 	size_t len = 0;
 	void *data;
 	int ctl, fd = -1, err = 0;
 	long ret;
 
 	if (argc < 4 || argc > 5 ||
-	    (strcmp(argv[2], "insmod") && strcmp(argv[2], "write"))) {
+	    (strcmp(argv[2], "insmod") && strcmp(argv[2], "write") &&
+	     strcmp(argv[2], "read"))) {
 		fprintf(stderr, "usage: lp_fail_nth NTH insmod MODULE.ko [PARAMS]\n"
-				"       lp_fail_nth NTH write FILE [VALUE]\n");
+				"       lp_fail_nth NTH write FILE [VALUE]\n"
+				"       lp_fail_nth NTH read FILE\n");
 		return 2;
 	}
 	snprintf(nth, sizeof(nth), "%lu", strtoul(argv[1], NULL, 10));
 	insmod = !strcmp(argv[2], "insmod");
+	rd = !strcmp(argv[2], "read");
 
-	if (insmod) {
+	if (rd) {
+		fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			die(argv[3]);
+	} else if (insmod) {
 		data = read_file(argv[3], &len);
 		if (argc > 4)
 			params = argv[4];
@@ -123,7 +133,9 @@ int main(int argc, char **argv)
 			die("arming fail-nth");
 	}
 
-	if (insmod)
+	if (rd)
+		ret = read(fd, rbuf, sizeof(rbuf) - 1);
+	else if (insmod)
 		ret = syscall(SYS_init_module, data, len, params);
 	else
 		ret = write(fd, data, len);
@@ -138,5 +150,7 @@ int main(int argc, char **argv)
 	}
 
 	printf("%d %ld %ld %s\n", err, strtol(left, NULL, 10), ret, strerror(err));
+	if (rd && ret >= 0)
+		printf("%.*s", (int)ret, rbuf);
 	return err ? 1 : 0;
 }

@@ -10,6 +10,7 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/jiffies.h>
 #include <linux/wait.h>
 
 /* What a patchable function reports, so user space can tell which ran. */
@@ -45,6 +46,26 @@ static __always_inline int test_lp_gate_pass(struct test_lp_gate *gate)
 	ret = wait_event_killable(gate->wq, smp_load_acquire(&gate->open));
 	atomic_dec(&gate->inside);
 	return ret;
+}
+
+/* How long a read of /proc/test_lp/wait sleeps when nothing wakes it. */
+#define TEST_LP_WAIT_MS		10000
+
+/*
+ * Sleep interruptibly for TEST_LP_WAIT_MS, the way epoll_wait() or a
+ * socket receive with a timeout does: anything that makes a signal
+ * pending, a transition's fake signal included, ends the wait with
+ * -EINTR, which such calls pass to the program.  Inlined, so the
+ * sleeping frame is the caller's.
+ */
+static __always_inline int test_lp_wait_interruptible(void)
+{
+	static DECLARE_WAIT_QUEUE_HEAD(wq);
+	long left;
+
+	left = wait_event_interruptible_timeout(wq, false,
+						msecs_to_jiffies(TEST_LP_WAIT_MS));
+	return left < 0 ? -EINTR : 0;
 }
 
 /**

@@ -54,6 +54,21 @@ static int test_lp_busy_show(struct seq_file *m, void *v)
 }
 
 /*
+ * /proc/test_lp/wait: sleeps interruptibly for TEST_LP_WAIT_MS inside the
+ * function, then reads "test_lp_target: waited"; a signal ends the read
+ * with EINTR.
+ */
+static int test_lp_wait_show(struct seq_file *m, void *v)
+{
+	int ret = test_lp_wait_interruptible();
+
+	if (ret)
+		return ret;
+	seq_puts(m, "test_lp_target: waited\n");
+	return 0;
+}
+
+/*
  * Read a short command from user space into @buf.  Return: 0, or -EINVAL
  * for anything that does not fit.
  */
@@ -307,6 +322,7 @@ static int __init test_lp_target_init(void)
 
 	if (!proc_create_single("plain", 0444, test_lp_dir, test_lp_plain_show) ||
 	    !proc_create_single("dup_a", 0444, test_lp_dir, test_lp_dup_show) ||
+	    !proc_create_single("wait", 0444, test_lp_dir, test_lp_wait_show) ||
 	    !test_lp_dup_b_create(test_lp_dir) ||
 	    !proc_create_single_data("busy", 0444, test_lp_dir,
 				     test_lp_busy_show, &test_lp_gate) ||
