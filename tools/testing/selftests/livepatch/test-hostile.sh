@@ -13,8 +13,9 @@
 #     (sysfs truncates to a page and reports a short write; it never
 #     returns E2BIG), parsed like kstrtobool(): the first character, or
 #     two for "on"/"of".  Anything else is EINVAL, and so is a request for
-#     the state the patch is already in, "force" with a false value, and
-#     "force" outside a transition.  A write of zero bytes is a no-op.
+#     the state the patch is already in and a true "force" outside a
+#     transition; a false "force" is accepted and does nothing, as in
+#     6.12.  A write of zero bytes is a no-op.
 #   - a valid "enabled=0" disables the idle patch or reverses the held-up
 #     transition; a valid "force=1" completes the held-up transition.
 # After every write the patch must be in the state that follows: the
@@ -179,6 +180,8 @@ predict() {
 	elif [[ "$attr" == force && "$v" == 1 && "$phase" == held ]]; then
 		WANT="ok $size"
 		EFFECT=force
+	elif [[ "$attr" == force && "$v" == 0 ]]; then
+		WANT="ok $size"
 	fi
 }
 

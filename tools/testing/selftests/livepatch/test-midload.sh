@@ -50,7 +50,7 @@ park_relay() {
 
 # blocker_listed NAME: the debugfs view lists the reader inside NAME.
 blocker_listed() {
-	if ! grep -Eq "^$reader[[:space:]].*$1" "$DEBUGFS" 2>/dev/null; then
+	if ! grep -Eq "^${reader}[[:space:]].*$1" "$DEBUGFS" 2>/dev/null; then
 		lp_diag "reader $reader, $DEBUGFS:" "$(cat "$DEBUGFS" 2>&1)"
 		return 1
 	fi
@@ -97,7 +97,9 @@ midload() {
 }
 
 midload patching
-lp_insmod "$P" && lp_enabled_settled "$P" || lp_bail "cannot enable $P: $LP_OUT"
+if ! lp_insmod "$P" || ! lp_enabled_settled "$P"; then
+	lp_bail "cannot enable $P: $LP_OUT"
+fi
 midload unpatching
 
 # --- the stack check's memory cannot be allocated until the module came ---
@@ -114,12 +116,13 @@ failslab_set() {
 range=$(ranges_fn)
 if [[ ! -w "$FAILSLAB/require-start" || -z "$range" ]]; then
 	lp_fail "failslab's stack filter and klp_alloc_ranges are there" \
-		"$FAILSLAB/require-start: $(ls "$FAILSLAB" 2>&1 | tr '\n' ' ')" \
+		"$FAILSLAB/require-start writable: $([[ -w "$FAILSLAB/require-start" ]] && echo yes || echo no)" \
 		"klp_alloc_ranges: '${range}'"
 	lp_bail "cannot run the allocation-failure case"
 fi
 read -r start end <<<"$range"
-saved=$(cat "$FAILSLAB"/{probability,times,task-filter,ignore-gfp-wait,verbose,require-start,require-end} | tr '\n' ' ')
+FS_KNOBS=(probability times task-filter ignore-gfp-wait verbose require-start require-end)
+saved=$(cd "$FAILSLAB" && cat "${FS_KNOBS[@]}" | tr '\n' ' ')
 restore_failslab() {
 	local v
 	read -r -a v <<<"$saved"

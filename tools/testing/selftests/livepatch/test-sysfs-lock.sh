@@ -23,8 +23,6 @@ FILES=(active transition)
 
 lp_begin $(((${#FILES[@]} + 1) * 4 + 3)) "$P" "$T"
 
-tmp=$(mktemp -d)
-
 set_delay() {
 	echo "$1" >"/sys/module/$P/parameters/delay_ms"
 }
@@ -100,7 +98,9 @@ lp_bg walk
 w2=$LP_BG
 done_cycles=0
 for ((i = 0; i < CYCLES; i++)); do
-	lp_insmod "$P" && lp_enabled_settled "$P" && lp_disable_unload "$P" || break
+	if ! lp_insmod "$P" || ! lp_enabled_settled "$P" || ! lp_disable_unload "$P"; then
+		break
+	fi
 	done_cycles=$((done_cycles + 1))
 done
 kill "$w1" "$w2" 2>/dev/null
