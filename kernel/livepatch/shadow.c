@@ -11,14 +11,17 @@
 #include <linux/export.h>
 #include <linux/hash.h>
 #include <linux/init.h>
+#include <linux/irq_work.h>
+#include <linux/list.h>
 #include <linux/livepatch.h>
 #include <linux/lockdep.h>
 #include <linux/overflow.h>
 #include <linux/printk.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
-#include <linux/rhashtable.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 /**
  * DOC: shadow variable concurrency
@@ -54,13 +57,7 @@
  * off: they must not sleep, nor allocate or free shadow variables.
  */
 
-/*
- * The table grows and shrinks with the number of variables (rhashtable
- * resizes in a worker), so a lookup stays one short chain long whether a
- * patch shadows ten objects or one per socket on a busy server.
- */
-
-/* The identity of a variable; also the hash key. */
+/* The identity of a variable. */
 struct klp_shadow_key {
 	void *obj;
 	unsigned long id;
@@ -69,8 +66,11 @@ struct klp_shadow_key {
 /**
  * struct klp_shadow - header in front of each shadow variable's data
  * @key:	<obj, id>; fixed once linked
- * @node:	entry in klp_shadow_table; inserted and removed under
- *		klp_shadow_lock, walked by lookups under RCU
+ * @node:	links in the tables of the two generations that may exist
+ *		at once: node[t->gen] chains the entry in table t.
+ *		Changed under klp_shadow_lock, walked by lookups under RCU
+ * @seq:	seq[g] is the sequence number of the table node[g] was last
+ *		linked into, so a migration knows what it has moved already
  * @ready:	set (release) once the constructor returned; lookups ignore
  *		an entry until they read it set (acquire)
  * @all:	entry in klp_shadow_list, under klp_shadow_lock
@@ -80,7 +80,8 @@ struct klp_shadow_key {
  */
 struct klp_shadow {
 	struct klp_shadow_key key;
-	struct rhash_head node;
+	struct hlist_node node[2];
+	unsigned int seq[2];
 	bool ready;
 	union {
 		struct list_head all;
@@ -89,88 +90,262 @@ struct klp_shadow {
 	char data[];
 };
 
+/**
+ * struct klp_shadow_table - buckets of shadow variables
+ * @bits:	log2 of the number of buckets
+ * @gen:	which link of struct klp_shadow chains entries here
+ * @seq:	sequence number, one more than the table it replaced
+ * @buckets:	the chains
+ */
+struct klp_shadow_table {
+	unsigned int bits;
+	unsigned int gen;
+	unsigned int seq;
+	struct hlist_head *buckets;
+};
+
 /*
- * klp_shadow_lock serialises every change: insertions, removals and the
- * list.  Writers therefore never meet an entry whose constructor is still
- * running, and the duplicate check and the insertion are one step.
+ * How the table grows, without the calls of the API ever waking a task or
+ * allocating anything but the variable itself, so that a patch may use
+ * them under any lock, the scheduler's included, as in 6.12:
+ *
+ * - An insertion that leaves more variables than buckets only queues an
+ *   irq_work (a self-interrupt, no lock taken, usable anywhere).  Its
+ *   handler, outside the caller's locks, queues klp_shadow_grow_work.
+ * - That worker allocates a table four times larger and sets it as
+ *   klp_shadow_next.  From then on writers link and unlink every entry in
+ *   both tables; the worker copies the entries over one bucket at a time,
+ *   each under klp_shadow_lock, through the other link of each entry.
+ * - Then it publishes the new table for lookups, waits for the lookups
+ *   still walking the old one (synchronize_rcu()) and frees it.
+ *
+ * Lookups walk whichever table they find, and both are complete.  The
+ * table never shrinks, like 6.12's, which never changes size.
+ */
+#define KLP_SHADOW_FIRST_BITS	8
+#define KLP_SHADOW_MAX_BITS	22
+
+/*
+ * klp_shadow_lock serialises every change: insertions, removals, the list
+ * and the tables' switch.  Writers therefore never meet an entry whose
+ * constructor is still running, and the duplicate check and the
+ * insertion are one step.
  */
 static DEFINE_SPINLOCK(klp_shadow_lock);
 
 /* Every linked variable, for klp_shadow_free_all(); klp_shadow_lock. */
 static LIST_HEAD(klp_shadow_list);
 
-/* Entries by <obj, id>; changed under klp_shadow_lock, read under RCU. */
-static struct rhashtable klp_shadow_table;
+/* How many variables are linked; klp_shadow_lock. */
+static unsigned long klp_shadow_count;
+
+static struct hlist_head klp_shadow_first_buckets[1 << KLP_SHADOW_FIRST_BITS];
+static struct klp_shadow_table klp_shadow_first = {
+	.bits		= KLP_SHADOW_FIRST_BITS,
+	.buckets	= klp_shadow_first_buckets,
+};
+
+/* The table lookups use; switched under klp_shadow_lock. */
+static struct klp_shadow_table __rcu *klp_shadow_cur = &klp_shadow_first;
+/* The table being filled while growing, else NULL; klp_shadow_lock. */
+static struct klp_shadow_table *klp_shadow_next;
+/* Growth is queued or running; klp_shadow_lock. */
+static bool klp_shadow_growing;
+
+/* Random, so that a patch cannot line its keys up on one chain. */
+static u64 klp_shadow_seed __read_mostly;
+
+static void klp_shadow_grow_fn(struct work_struct *work);
+static DECLARE_WORK(klp_shadow_grow_work, klp_shadow_grow_fn);
+
+static void klp_shadow_grow_kick(struct irq_work *work)
+{
+	schedule_work(&klp_shadow_grow_work);
+}
+
+static struct irq_work klp_shadow_grow_irq = IRQ_WORK_INIT(klp_shadow_grow_kick);
 
 /*
- * rhashtable picks the bucket from the low bits of this value, so every
- * bit of the key has to reach them.  One multiplication does not do that:
- * hash_64(key, 32) is bits 32..63 of a product, and its low bits spread
- * 100,000 array elements 8 bytes apart over one bucket in eight of 2^17,
- * with chains of seven.  MurmurHash3's 64-bit finaliser mixes every bit
- * into every other.  @seed is the table's random value, so a patch cannot
- * line its keys up on one chain by accident.
+ * The bucket of <obj, id> in @t.  MurmurHash3's 64-bit finaliser mixes
+ * every bit of the key into the top bits, which pick the bucket: object
+ * addresses that differ only in a few low bits spread evenly.
  */
-static u32 klp_shadow_hash(const void *data, u32 len, u32 seed)
+static __always_inline struct hlist_head *
+klp_shadow_bucket(const struct klp_shadow_table *t, void *obj, unsigned long id)
 {
-	const struct klp_shadow_key *key = data;
-	u64 h = (unsigned long)key->obj ^ (key->id * GOLDEN_RATIO_64) ^ seed;
+	u64 h = (unsigned long)obj ^ (id * GOLDEN_RATIO_64) ^ klp_shadow_seed;
 
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 33;
 	h *= 0xc4ceb9fe1a85ec53ULL;
 	h ^= h >> 33;
-	return (u32)h;
+	return &t->buckets[h >> (64 - t->bits)];
 }
 
-static int klp_shadow_cmp(struct rhashtable_compare_arg *arg, const void *ptr)
+/* The entry that @n, its link of generation @gen, belongs to. */
+static __always_inline struct klp_shadow *klp_shadow_of(struct hlist_node *n,
+							unsigned int gen)
 {
-	const struct klp_shadow_key *key = arg->key;
-	const struct klp_shadow *shadow = ptr;
-
-	return shadow->key.obj != key->obj || shadow->key.id != key->id;
+	return container_of(n - gen, struct klp_shadow, node[0]);
 }
-
-static const struct rhashtable_params klp_shadow_params = {
-	.key_len		= sizeof(struct klp_shadow_key),
-	.key_offset		= offsetof(struct klp_shadow, key),
-	.head_offset		= offsetof(struct klp_shadow, node),
-	.hashfn			= klp_shadow_hash,
-	.obj_cmpfn		= klp_shadow_cmp,
-	.automatic_shrinking	= true,
-};
 
 /*
- * Find the entry for <obj, id>, ready or not.  The caller keeps the entry
- * alive: lookups by staying in an RCU read-side section, writers by
- * holding klp_shadow_lock.  rhashtable wants the RCU read lock for the
- * walk itself in both cases, hence the _fast variant, which takes it.
- * Inlined: a lookup is on the caller's fast path, where under TCG a call
- * and its return cost about as much as the walk itself.
+ * Find the entry for <obj, id> in @t, ready or not.  The caller keeps the
+ * entry alive and @t in place: lookups by staying in an RCU read-side
+ * section, writers by holding klp_shadow_lock.  Inlined: a lookup is on
+ * the caller's fast path, where under TCG a call and its return cost
+ * about as much as the walk itself.
  */
+static __always_inline struct klp_shadow *
+klp_shadow_find_in(const struct klp_shadow_table *t, void *obj, unsigned long id)
+{
+	struct hlist_head *head = klp_shadow_bucket(t, obj, id);
+	struct hlist_node *n;
+	struct klp_shadow *shadow;
+
+	for (n = rcu_dereference_raw(hlist_first_rcu(head)); n;
+	     n = rcu_dereference_raw(hlist_next_rcu(n))) {
+		shadow = klp_shadow_of(n, t->gen);
+		if (shadow->key.obj == obj && shadow->key.id == id)
+			return shadow;
+	}
+	return NULL;
+}
+
+static struct klp_shadow_table *klp_shadow_cur_locked(void)
+{
+	return rcu_dereference_protected(klp_shadow_cur,
+					 lockdep_is_held(&klp_shadow_lock));
+}
+
+/* Chain @shadow in @t; the caller holds klp_shadow_lock. */
+static void klp_shadow_link(struct klp_shadow *shadow, struct klp_shadow_table *t)
+{
+	shadow->seq[t->gen] = t->seq;
+	hlist_add_head_rcu(&shadow->node[t->gen],
+			   klp_shadow_bucket(t, shadow->key.obj, shadow->key.id));
+}
+
+/* Link @shadow in every table that exists; klp_shadow_lock held. */
+static void klp_shadow_link_all(struct klp_shadow *shadow)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+	klp_shadow_link(shadow, klp_shadow_cur_locked());
+	if (klp_shadow_next)
+		klp_shadow_link(shadow, klp_shadow_next);
+
+	/* More variables than buckets: grow, from outside this context. */
+	if (++klp_shadow_count > (1UL << klp_shadow_cur_locked()->bits) &&
+	    klp_shadow_cur_locked()->bits < KLP_SHADOW_MAX_BITS &&
+	    !klp_shadow_growing) {
+		klp_shadow_growing = true;
+		irq_work_queue(&klp_shadow_grow_irq);
+	}
+}
+
+/*
+ * Unlink @shadow from every table; klp_shadow_lock held.  Lookups that
+ * reached it may still be looking at it or stepping past it: the caller
+ * frees it with kfree_rcu().
+ */
+static void klp_shadow_unlink_all(struct klp_shadow *shadow)
+{
+	struct klp_shadow_table *next = klp_shadow_next;
+
+	lockdep_assert_held(&klp_shadow_lock);
+	hlist_del_rcu(&shadow->node[klp_shadow_cur_locked()->gen]);
+	if (next && shadow->seq[next->gen] == next->seq)
+		hlist_del_rcu(&shadow->node[next->gen]);
+	klp_shadow_count--;
+}
+
+/* Copy the entries of @old's bucket @i into @new; klp_shadow_lock held. */
+static void klp_shadow_move_bucket(struct klp_shadow_table *old,
+				   struct klp_shadow_table *new, unsigned long i)
+{
+	struct hlist_node *n;
+	struct klp_shadow *shadow;
+
+	hlist_for_each(n, &old->buckets[i]) {
+		shadow = klp_shadow_of(n, old->gen);
+		if (shadow->seq[new->gen] != new->seq)
+			klp_shadow_link(shadow, new);
+	}
+}
+
+static void klp_shadow_grow_fn(struct work_struct *work)
+{
+	struct klp_shadow_table *old, *new;
+	unsigned long i, flags;
+
+	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	old = klp_shadow_cur_locked();
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	if (new) {
+		new->bits = min_t(unsigned int, old->bits + 2, KLP_SHADOW_MAX_BITS);
+		new->gen = !old->gen;
+		new->seq = old->seq + 1;
+		new->buckets = kvcalloc(1UL << new->bits, sizeof(*new->buckets),
+					GFP_KERNEL);
+	}
+	if (!new || !new->buckets) {
+		/* The next insertion past the limit tries again. */
+		kfree(new);
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		klp_shadow_growing = false;
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		return;
+	}
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	klp_shadow_next = new;
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+	for (i = 0; i < (1UL << old->bits); i++) {
+		spin_lock_irqsave(&klp_shadow_lock, flags);
+		klp_shadow_move_bucket(old, new, i);
+		spin_unlock_irqrestore(&klp_shadow_lock, flags);
+		cond_resched();
+	}
+
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	rcu_assign_pointer(klp_shadow_cur, new);
+	klp_shadow_next = NULL;
+	klp_shadow_growing = false;
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+
+	/* Lookups may still walk @old through the links of its generation. */
+	synchronize_rcu();
+	if (old != &klp_shadow_first) {
+		kvfree(old->buckets);
+		kfree(old);
+	}
+
+	/* Variables may have come faster than this worker. */
+	spin_lock_irqsave(&klp_shadow_lock, flags);
+	if (klp_shadow_count > (1UL << new->bits) &&
+	    new->bits < KLP_SHADOW_MAX_BITS && !klp_shadow_growing) {
+		klp_shadow_growing = true;
+		schedule_work(&klp_shadow_grow_work);
+	}
+	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+}
+
+/* Find the entry for <obj, id>; klp_shadow_lock held or under RCU. */
 static __always_inline struct klp_shadow *klp_shadow_find(void *obj,
 							    unsigned long id)
 {
-	struct klp_shadow_key key = { .obj = obj, .id = id };
-
-	return rhashtable_lookup_fast(&klp_shadow_table, &key,
-				      klp_shadow_params);
+	return klp_shadow_find_in(rcu_dereference_check(klp_shadow_cur,
+				  lockdep_is_held(&klp_shadow_lock)), obj, id);
 }
 
-/*
- * Take one entry out of the table and the list.  Lookups that reached it
- * before the removal may still be looking at it or stepping past it, hence
- * kfree_rcu(): the grace period waits for their rcu_read_lock() sections
- * in klp_shadow_get() to end.
- */
+/* Take one entry out of the tables and the list, and free it. */
 static void klp_shadow_unlink(struct klp_shadow *shadow,
 			      klp_shadow_dtor_t dtor)
 {
-	lockdep_assert_held(&klp_shadow_lock);
-
-	rhashtable_remove_fast(&klp_shadow_table, &shadow->node,
-			       klp_shadow_params);
+	klp_shadow_unlink_all(shadow);
 	list_del(&shadow->all);
 	if (dtor)
 		dtor(shadow->key.obj, shadow->data);
@@ -208,12 +383,11 @@ EXPORT_SYMBOL_GPL(klp_shadow_get);
 /*
  * Link @fresh as <obj, id> unless the pair has an entry already, and
  * return the data of the entry linked afterwards: the old one (with
- * *@existed set) or @fresh.  NULL if the insertion or the constructor
- * failed.  @fresh is freed unless it stays linked.
+ * *@existed set) or @fresh.  NULL if the constructor failed.  @fresh is
+ * freed unless it stays linked.  Nothing here allocates or wakes anyone.
  *
- * The entry goes into the table before the constructor runs, so that a
- * failed insertion (the table could not grow) never leaves a constructed
- * variable behind; until @ready is set, lookups pass over it.
+ * The entry goes into the table before the constructor runs; until
+ * @ready is set, lookups pass over it.
  */
 static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
 			       unsigned long id, klp_shadow_ctor_t ctor,
@@ -228,26 +402,18 @@ static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
 	fresh->key.id = id;
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	/* One walk of the chain both finds a duplicate and links @fresh. */
-	found = rhashtable_lookup_get_insert_fast(&klp_shadow_table,
-						  &fresh->node,
-						  klp_shadow_params);
-	if (IS_ERR(found)) {
-		pr_err("Failed to insert shadow variable <%p, %lx> (%ld)\n",
-		       obj, id, PTR_ERR(found));
-		goto out_unlock;
-	}
+	found = klp_shadow_find(obj, id);
 	if (found) {
 		*existed = true;
 		data = found->data;
 		goto out_unlock;
 	}
+	klp_shadow_link_all(fresh);
 	if (ctor) {
 		err = ctor(obj, fresh->data, ctor_data);
 		if (err) {
 			/* Lookups may have met it, never ready: wait for them. */
-			rhashtable_remove_fast(&klp_shadow_table, &fresh->node,
-					       klp_shadow_params);
+			klp_shadow_unlink_all(fresh);
 			kfree_rcu(fresh, rcu);
 			fresh = NULL;
 			goto out_unlock;
@@ -331,8 +497,7 @@ static void *klp_shadow_get_or_create(void *obj, unsigned long id,
  * happens before any lock is taken.  @ctor is called with klp_shadow_lock
  * held and interrupts disabled, so it must not sleep.
  * Return: the new variable's data; NULL if the pair already had one, if
- * the allocation failed (of the variable, or of a bigger table in atomic
- * context) or if @ctor failed.
+ * its allocation failed or if @ctor failed.
  */
 void *klp_shadow_alloc(void *obj, unsigned long id,
 		       size_t size, gfp_t gfp_flags,
@@ -436,11 +601,7 @@ EXPORT_SYMBOL_GPL(klp_shadow_free_all);
 
 static int __init klp_shadow_init(void)
 {
-	int err;
-
-	/* Fails only for invalid parameters; the first table cannot. */
-	err = rhashtable_init(&klp_shadow_table, &klp_shadow_params);
-	WARN_ON(err);
-	return err;
+	klp_shadow_seed = get_random_u64();
+	return 0;
 }
 core_initcall(klp_shadow_init);

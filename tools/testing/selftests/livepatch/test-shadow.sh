@@ -6,7 +6,8 @@
 # commands): lookups, both allocating calls with and without a
 # constructor, a failing constructor, free and free_all with a destructor,
 # get_or_alloc racing from several kthreads on one pair, and the memory
-# going back to the slab afterwards (and kmemleak, on a debug kernel).
+# going back to the slab afterwards (and kmemleak, on a debug kernel),
+# and thousands of variables made and freed under a scheduler lock.
 # klp_shadow_alloc() of a pair that exists is a patch bug the core warns
 # about, so it is not exercised here: the run would fail on the splat.
 
@@ -17,7 +18,7 @@ S=test_lp_shadow_ops
 CTL=/proc/test_lp_shadow
 KMEMLEAK=/sys/kernel/debug/kmemleak
 
-lp_begin 58 "$S"
+lp_begin 62 "$S"
 
 lp_insmod "$S" || lp_bail "cannot load $S: $LP_OUT"
 
@@ -204,6 +205,38 @@ if [[ -n "$before" ]]; then
 else
 	lp_skip "the memory goes back to the slab after a grace period" "no /proc/slabinfo"
 fi
+
+# --- under the scheduler's locks: nothing queued, nothing fails ---------------------
+# 4000 variables, more than the table has buckets at first, allocated
+# GFP_ATOMIC and freed by a kthread that holds its pi_lock with interrupts
+# off.  The calls must not queue work (which wakes a worker, taking
+# pi_lock and a runqueue lock) from that context: the workqueue trace
+# event of every work item queued by the kthread outside interrupt
+# context is counted (a timer's softirq may queue its own work meanwhile).  Each allocation may fail only if its variable
+# could not be allocated, which does not happen here.
+EV=$LP_TRACING/events/workqueue/workqueue_queue_work
+if [[ -w "$EV/enable" ]]; then
+	echo 0 >"$LP_TRACING/tracing_on"
+	echo >"$LP_TRACING/trace"
+	echo 1 >"$EV/enable"
+	echo 1 >"$LP_TRACING/tracing_on"
+	lp_ok "4000 variables made and freed under pi_lock" shadow locked 55 4000
+	echo 0 >"$EV/enable"
+	lp_eq "every allocation succeeded, every variable was found" \
+		"locked 4000 allocated 4000 found 4000" "$RES"
+	# "lp_shadow_lock-123 [001] d..1. ...": the flags' third
+	# character is h, H or s in interrupt context.
+	queued=$(awk '$1 ~ /^lp_shadow_lock-/ && /workqueue_queue_work/ &&
+		      substr($3, 3, 1) !~ /[hHs]/' "$LP_TRACING/trace")
+	lp_eq "no work queued from the locked context" "" "$queued"
+	echo >"$LP_TRACING/trace"
+else
+	lp_fail "4000 variables made and freed under pi_lock" "no $EV"
+	lp_fail "every allocation succeeded, every variable was found" "no $EV"
+	lp_fail "no work queued from the locked context" "no $EV"
+fi
+shadow count 55
+lp_eq "none of them is left" "count 0" "$RES"
 
 if [[ -w "$KMEMLEAK" ]]; then
 	echo scan >"$KMEMLEAK"

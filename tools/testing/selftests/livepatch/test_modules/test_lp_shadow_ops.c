@@ -13,6 +13,11 @@
  *   fill ID N SIZE                 get_or_alloc ID on N objects, no ctor
  *   race OBJ ID THREADS ROUNDS     THREADS kthreads get_or_alloc one pair
  *                                  at once, ROUNDS times; see below
+ *   locked ID N                    a kthread "lp_shadow_lock" allocates
+ *                                  (GFP_ATOMIC) and then frees ID on N
+ *                                  objects, holding its own pi_lock with
+ *                                  interrupts off, as a patch of scheduler
+ *                                  code would
  *   reset                          zero the counters
  *
  * OBJ picks one of TEST_LP_SHADOW_OBJS objects of this module; "fill" and
@@ -286,6 +291,54 @@ static int test_lp_shadow_fill(unsigned long id, unsigned int n,
 	return 0;
 }
 
+struct test_lp_shadow_locked {
+	unsigned long id;
+	unsigned int n, allocated, found;
+	struct completion done;
+};
+
+static int test_lp_shadow_locked_fn(void *data)
+{
+	struct test_lp_shadow_locked *l = data;
+	unsigned long flags;
+	unsigned int i;
+
+	raw_spin_lock_irqsave(&current->pi_lock, flags);
+	for (i = 0; i < l->n; i++)
+		l->allocated += !!klp_shadow_alloc(&test_lp_shadow_many[i], l->id,
+						   sizeof(u32), GFP_ATOMIC,
+						   NULL, NULL);
+	raw_spin_unlock_irqrestore(&current->pi_lock, flags);
+
+	for (i = 0; i < l->n; i++)
+		l->found += !!klp_shadow_get(&test_lp_shadow_many[i], l->id);
+
+	raw_spin_lock_irqsave(&current->pi_lock, flags);
+	for (i = 0; i < l->n; i++)
+		klp_shadow_free(&test_lp_shadow_many[i], l->id, NULL);
+	raw_spin_unlock_irqrestore(&current->pi_lock, flags);
+
+	complete(&l->done);
+	return 0;
+}
+
+static int test_lp_shadow_locked(unsigned long id, unsigned int n)
+{
+	struct test_lp_shadow_locked l = { .id = id, .n = n };
+	struct task_struct *task;
+
+	if (n > TEST_LP_SHADOW_MANY)
+		return -EINVAL;
+	init_completion(&l.done);
+	task = kthread_run(test_lp_shadow_locked_fn, &l, "lp_shadow_lock");
+	if (IS_ERR(task))
+		return PTR_ERR(task);
+	wait_for_completion(&l.done);
+	snprintf(test_lp_shadow_result, sizeof(test_lp_shadow_result),
+		 "locked %u allocated %u found %u", n, l.allocated, l.found);
+	return 0;
+}
+
 static int test_lp_shadow_cmd(char *buf)
 {
 	struct test_lp_shadow_ctor_arg arg = { };
@@ -351,6 +404,10 @@ static int test_lp_shadow_cmd(char *buf)
 		if (!obj)
 			return -EINVAL;
 		return test_lp_shadow_race(obj, id, n, rounds);
+	} else if (!strcmp(op, "locked")) {
+		if (sscanf(buf, "%*s %lu %u", &id, &n) != 2)
+			return -EINVAL;
+		return test_lp_shadow_locked(id, n);
 	} else if (!strcmp(op, "reset")) {
 		atomic_set(&test_lp_shadow_seen.ctors, 0);
 		atomic_set(&test_lp_shadow_seen.ctor_bad, 0);
