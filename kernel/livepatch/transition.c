@@ -19,6 +19,7 @@
 #include <linux/livepatch.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -171,6 +172,14 @@ static unsigned int klp_report_nr;
 static bool klp_hooks_armed;
 /* The reaped-task probe could be registered when they were; klp_mutex. */
 static bool klp_free_probe;
+/*
+ * RCU grace-period cookie taken when the probe was last unregistered: a
+ * probe call that began before that may still run until a grace period
+ * has passed (tracepoint probes run with preemption disabled), and must
+ * not decrement the count of the next transition; klp_mutex.
+ */
+static unsigned long klp_free_probe_gp;
+static bool klp_free_probe_gp_set;
 
 /* Stack buffer for the check; used with interrupts or preemption off. */
 static DEFINE_PER_CPU(unsigned long[KLP_MAX_STACK_ENTRIES], klp_stack_buf);
@@ -611,9 +620,12 @@ static void klp_arm_hooks(bool on)
 			klp_free_probe =
 				!register_trace_sched_process_free(klp_task_freed,
 								   NULL);
-		else if (klp_free_probe)
+		else if (klp_free_probe) {
 			unregister_trace_sched_process_free(klp_task_freed,
 							    NULL);
+			klp_free_probe_gp = get_state_synchronize_rcu();
+			klp_free_probe_gp_set = true;
+		}
 	}
 	klp_cond_resched_arm(on);
 }
@@ -736,6 +748,13 @@ void klp_start_transition(void)
 	klp_next_report = klp_start_jiffies +
 			  msecs_to_jiffies(KLP_REPORT_AFTER_MS);
 	klp_rescan_delay = msecs_to_jiffies(KLP_RESCAN_MIN_MS) ?: 1;
+	/*
+	 * The last transition's probe calls are over before its count is
+	 * reset; almost always a grace period has passed since, and this
+	 * returns at once.
+	 */
+	if (klp_free_probe_gp_set)
+		cond_synchronize_rcu(klp_free_probe_gp);
 	atomic_set(&klp_pending_count, 0);
 
 	/*
@@ -940,6 +959,12 @@ static void klp_complete_transition(void)
 	trace_klp_transition_end(klp_patch_name(), klp_target_state,
 				 ktime_get_ns() - klp_start_ns, klp_was_forced);
 
+	/*
+	 * A rescan still queued from this transition (up to a second away)
+	 * would otherwise hold back the first, 1 ms rescan of the next one:
+	 * queue_delayed_work() never brings a pending timer forward.
+	 */
+	cancel_delayed_work(&klp_transition_work);
 	klp_target_state = KLP_TRANSITION_IDLE;
 	klp_transition_patch = NULL;
 	klp_settle_later();
