@@ -282,8 +282,8 @@ void klp_reap_all(void)
  * decided (klp_site_release_direct()), and klp_reap() unregisters it
  * outside klp_mutex; the grace periods of that unregistration are also
  * what makes freeing the stub safe.  Going direct detaches the handler
- * in klp_settle_fn() too, where its grace periods hold up nobody but a
- * transition that starts meanwhile.
+ * in klp_settle_fn() too, after klp_mutex is dropped: its grace periods
+ * hold up only what needs that site, which waits in klp_wait_detach().
  *
  * register_ftrace_direct() sets the ops flags itself; PERMANENT is added
  * once it returns, while the handler's PERMANENT ops is still attached,
@@ -342,6 +342,24 @@ static void klp_reap_fn(struct work_struct *work)
 	klp_reap(0);
 }
 static DECLARE_WORK(klp_reap_work, klp_reap_fn);
+
+/*
+ * Held by klp_settle_fn() from the moment a site became direct, under
+ * klp_mutex, until its handler is detached, without klp_mutex: that
+ * detach waits for grace periods, which nothing else that needs
+ * klp_mutex (a module load, a sysfs write) should wait for.  Whoever
+ * needs a direct site's handler state settled takes it briefly
+ * (klp_wait_detach()).  Lock order: klp_mutex, klp_detach_mutex.
+ */
+static DEFINE_MUTEX(klp_detach_mutex);
+
+/* A direct site's handler is detached once this returns; klp_mutex held. */
+static void klp_wait_detach(void)
+{
+	klp_assert_locked();
+	mutex_lock(&klp_detach_mutex);
+	mutex_unlock(&klp_detach_mutex);
+}
 
 /* jiffies of the last change klp_settle_later() was told of. */
 static unsigned long klp_last_change;
@@ -471,7 +489,11 @@ static void klp_site_release_direct(struct klp_site *site)
 	queue_work(system_wq, &klp_reap_work);
 }
 
-/* Handler mode to direct mode.  Context: klp_mutex held, no transition. */
+/*
+ * Handler mode to direct mode, up to the handler's detach, which the
+ * caller does outside klp_mutex (klp_settle_fn()).  Context: klp_mutex
+ * and klp_detach_mutex held, no transition.
+ */
 static int klp_site_go_direct(struct klp_site *site)
 {
 	struct klp_direct *d = klp_direct_alloc(klp_site_top(site)->new_func);
@@ -498,9 +520,7 @@ static int klp_site_go_direct(struct klp_site *site)
 	 */
 	d->ops.flags |= FTRACE_OPS_FL_PERMANENT;
 	site->direct = d;
-
-	/* The handler's filter stays, for klp_site_use_handler(). */
-	WARN_ON_ONCE(unregister_ftrace_function(&site->fops));
+	/* The caller detaches the handler, keeping its filter. */
 	return 0;
 free:
 	klp_direct_free(d);
@@ -525,6 +545,7 @@ static int klp_site_use_handler(struct klp_site *site)
 
 	if (!site->direct)
 		return 0;
+	klp_wait_detach();
 	klp_switch_begin(site->direct);
 	err = register_ftrace_function(&site->fops);
 	klp_switch_end();
@@ -593,13 +614,14 @@ static bool klp_quiet_or_requeue(void)
  */
 static void klp_settle_fn(struct work_struct *work)
 {
-	struct klp_site *site;
+	struct klp_site *site, *detach;
 	bool again;
 	int err;
 
 	klp_reap(0);
 	do {
 		again = false;
+		detach = NULL;
 		mutex_lock(&klp_mutex);
 		if (!klp_direct_on || klp_transition_patch ||
 		    !klp_quiet_or_requeue())
@@ -607,17 +629,31 @@ static void klp_settle_fn(struct work_struct *work)
 		list_for_each_entry(site, &klp_sites, sites) {
 			if (!klp_site_may_go_direct(site))
 				continue;
+			mutex_lock(&klp_detach_mutex);
 			err = klp_site_go_direct(site);
 			if (err) {
 				pr_debug("function '%ps' stays in handler mode (%d)\n",
 					 site->old_func, err);
 				site->no_direct = true;
+				mutex_unlock(&klp_detach_mutex);
+			} else {
+				detach = site;
 			}
 			again = true;
 			break;
 		}
 unlock:
 		mutex_unlock(&klp_mutex);
+		/*
+		 * Both the handler and the direct ops are attached, which is
+		 * correct (the stub's target wins) but slow.  Detach the
+		 * handler now; whoever wants the site meanwhile waits in
+		 * klp_wait_detach(), so the site stays as it is until then.
+		 */
+		if (detach) {
+			WARN_ON_ONCE(unregister_ftrace_function(&detach->fops));
+			mutex_unlock(&klp_detach_mutex);
+		}
 		cond_resched();
 	} while (again);
 }
@@ -684,6 +720,10 @@ bool klp_direct_get(void)
 }
 
 #else /* no direct calls */
+
+static void klp_wait_detach(void)
+{
+}
 
 static int klp_site_use_handler(struct klp_site *site)
 {
@@ -857,6 +897,7 @@ static void klp_site_destroy(struct klp_site *site)
 
 	list_del(&site->sites);
 	if (site->direct) {
+		klp_wait_detach();
 		/*
 		 * Only a module going away gets here.  The direct ops goes
 		 * at once rather than through klp_reap_list, so nothing is

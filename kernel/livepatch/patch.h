@@ -20,7 +20,8 @@
  *		retired in the list of sites waiting to be detached
  *		(klp_reap_lock, see "Unhooking later" in patch.c)
  * @direct:	the direct-call attachment while the site is in direct mode
- *		(fops is then unregistered), else NULL; klp_mutex
+ *		(fops is then unregistered, or being unregistered while
+ *		klp_settle_fn() holds klp_detach_mutex), else NULL; klp_mutex
  * @no_direct:	going direct failed; not retried until the stack changes;
  *		klp_mutex
  *
