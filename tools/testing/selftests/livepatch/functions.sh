@@ -245,7 +245,20 @@ lp_cleanup() {
 		echo 'file kernel/livepatch/* -p' >"$LP_DYNDBG" 2>/dev/null
 		LP_DYNDBG_SET=0
 	fi
+	if [[ -n "$LP_NUDGE_SAVED" ]]; then
+		echo "$LP_NUDGE_SAVED" >"$LP_NUDGE" 2>/dev/null
+		LP_NUDGE_SAVED=""
+	fi
 	return 0
+}
+
+# lp_nudge_set MS: stragglers get their fake signal after MS (the core's
+# livepatch.signal_after_ms); the value before is restored at exit.
+LP_NUDGE=/sys/module/livepatch/parameters/signal_after_ms
+LP_NUDGE_SAVED=""
+lp_nudge_set() {
+	[[ -n "$LP_NUDGE_SAVED" ]] || LP_NUDGE_SAVED=$(cat "$LP_NUDGE" 2>/dev/null)
+	lp_write "$LP_NUDGE" "$1"
 }
 
 # lp_bg CMD...: run CMD in the background; killed at exit if still there.

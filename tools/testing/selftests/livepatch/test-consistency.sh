@@ -17,7 +17,7 @@ CF=test_lp_cm_force
 ORIGINAL="test_lp_target: original"
 SPIN=$LP_PROC/spin
 
-lp_begin 75 "$T" "$CM" "$CF"
+lp_begin 77 "$T" "$CM" "$CF"
 
 tmp=$(mktemp -d)
 out=$tmp/reader
@@ -84,6 +84,10 @@ lp_check_log "kernel log of a held-up unpatching transition" \
 lp_ok "remove $CM" lp_unload_disabled "$CM"
 
 # --- a CPU-bound kthread switches without being signalled ---
+# Nudges come after 15 s by default, longer than these transitions last:
+# from here on they come after 100 ms, so a transition that completed
+# only thanks to a nudge shows it in the log.
+lp_ok "nudges come after 100 ms from here on" lp_nudge_set 100
 spin_is() {
 	[[ "$(lp_read "$SPIN")" =~ ^running\ $1\ [1-9] ]]
 }
@@ -111,8 +115,10 @@ lp_bg head -n 1 "$tmp/fifo" >"$tmp/head"
 head_pid=$LP_BG
 lp_bg sleep 8
 sleep_pid=$LP_BG
+lp_mark_log
 lp_ok "load $CM while tasks sleep in read(2) and nanosleep(2)" lp_insmod "$CM"
 lp_ok "the patching transition completes" lp_wait_transition "$CM"
+lp_not "no task was nudged" grep -q "signaling remaining tasks" <(lp_log)
 lp_ok "the sleeping task is still asleep" kill -0 "$sleep_pid"
 echo "through the pipe" >&7
 lp_ok "the reader of the pipe exits normally" wait "$head_pid"
@@ -120,6 +126,7 @@ lp_eq "the reader of the pipe got its line" "through the pipe" "$(cat "$tmp/head
 lp_ok "the sleeping task exits normally" wait "$sleep_pid"
 exec 7>&-
 lp_ok "disable and remove $CM" lp_disable_unload "$CM"
+lp_nudge_set "$LP_NUDGE_SAVED"
 
 # --- reversing a held-up patching transition ---
 park
