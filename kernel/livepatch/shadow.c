@@ -146,7 +146,8 @@ static struct klp_shadow_table klp_shadow_first = {
 };
 
 /* The table lookups use; switched under klp_shadow_lock. */
-static struct klp_shadow_table __rcu *klp_shadow_cur = &klp_shadow_first;
+static struct klp_shadow_table __rcu *klp_shadow_cur =
+	RCU_INITIALIZER(&klp_shadow_first);
 /* The table being filled while growing, else NULL; klp_shadow_lock. */
 static struct klp_shadow_table *klp_shadow_next;
 /* Growth is queued or running; klp_shadow_lock. */

@@ -116,7 +116,7 @@ failslab_set() {
 range=$(ranges_fn)
 if [[ ! -w "$FAILSLAB/require-start" || -z "$range" ]]; then
 	lp_fail "failslab's stack filter and klp_alloc_ranges are there" \
-		"$FAILSLAB/require-start writable: $([[ -w "$FAILSLAB/require-start" ]] && echo yes || echo no)" \
+		"$FAILSLAB/require-start: $(stat -c %A "$FAILSLAB/require-start" 2>&1)" \
 		"klp_alloc_ranges: '${range}'"
 	lp_bail "cannot run the allocation-failure case"
 fi

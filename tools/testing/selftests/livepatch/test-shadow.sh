@@ -212,8 +212,9 @@ fi
 # off.  The calls must not queue work (which wakes a worker, taking
 # pi_lock and a runqueue lock) from that context: the workqueue trace
 # event of every work item queued by the kthread outside interrupt
-# context is counted (a timer's softirq may queue its own work meanwhile).  Each allocation may fail only if its variable
-# could not be allocated, which does not happen here.
+# context is counted (a timer's softirq may queue its own work
+# meanwhile).  Each allocation may fail only if its variable could not
+# be allocated, which does not happen here.
 EV=$LP_TRACING/events/workqueue/workqueue_queue_work
 if [[ -w "$EV/enable" ]]; then
 	echo 0 >"$LP_TRACING/tracing_on"
