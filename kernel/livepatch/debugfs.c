@@ -88,10 +88,14 @@ static int klp_transition_show(struct seq_file *m, void *unused)
 	seq_printf(m, "%-8s %-16s %10s  %s\n", "pid", "comm", "pending_ms",
 		   "reason");
 
-	read_lock(&tasklist_lock);
+	/*
+	 * Under RCU rather than tasklist_lock, as the rescan: each task is
+	 * unwound, and fork() and exit() should not wait for all of them.
+	 */
+	rcu_read_lock();
 	for_each_process_thread(g, task)
 		klp_show_task(m, task, start_ns, now);
-	read_unlock(&tasklist_lock);
+	rcu_read_unlock();
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu)

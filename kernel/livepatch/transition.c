@@ -578,8 +578,9 @@ EXPORT_SYMBOL(__klp_sched_try_switch);
  * @child:	the task being forked by current
  *
  * Context: called by copy_process() with tasklist_lock held for writing,
- * which keeps every flag walk in this file (they hold it for reading)
- * from missing @child or seeing it half set up.
+ * which keeps the walks that set or clear flags (they hold it for
+ * reading) from missing @child or seeing it half set up; the walks under
+ * RCU see @child only once it is on the task list ("Walking the tasks").
  */
 void klp_copy_process(struct task_struct *child)
 {
@@ -633,9 +634,40 @@ static void klp_arm_hooks(bool on)
 /* ---- the transition -------------------------------------------------- */
 
 /*
- * Call @fn on every task: those on the task list, with tasklist_lock held
- * for reading so that copy_process() cannot add one half set up (see
- * klp_copy_process()), then the idle tasks, which are not on that list.
+ * Walking the tasks.
+ *
+ * The walks that set or clear state for every task (below) are a few
+ * instructions per task and hold tasklist_lock for reading, so that no
+ * fork runs during them: a child forked in the middle could otherwise
+ * inherit its parent's new flag and be marked by the walk again.
+ *
+ * The walks that do real work per task, a stack check in
+ * klp_switch_tasks(), a nudge in klp_kick_stragglers(), a description in
+ * debugfs, run under rcu_read_lock() instead: with thousands of tasks,
+ * holding tasklist_lock across them would stall every fork() and exit()
+ * on the system, with interrupts off, for as long.  Tasks may then come
+ * and go during the walk:
+ *
+ * - An exiting task is unlinked with list_del_rcu() and its task_struct
+ *   stays valid until a grace period after that, so the walk goes on
+ *   past it.  Once unhashed it is not checked, as in 6.12; if it was
+ *   pending, the reaped-task probe accounts for it.
+ * - A task forked during the walk is pending only if its parent was
+ *   pending at the fork (klp_copy_process(), under tasklist_lock), and
+ *   it is added at the tail of the task list and of its thread group.
+ *   If the walk had not reached the parent yet, it reaches the child
+ *   later.  If it had, the parent was either left pending, and so
+ *   counted, or switched, and then forks only switched children.  So a
+ *   walk that counts no pending task saw every task that could be
+ *   pending, and the transition may complete.  That conclusion reads a
+ *   parent's flag and then the list beyond it: klp_switch_tasks() orders
+ *   those reads with smp_rmb(), pairing with the full barrier of the
+ *   test_and_clear that cleared the flag after the fork.
+ */
+
+/*
+ * Call @fn on every task: those on the task list, under tasklist_lock
+ * (see above), then the idle tasks, which are not on that list.
  */
 static void klp_for_every_task(void (*fn)(struct task_struct *task))
 {
@@ -788,7 +820,8 @@ static void klp_kick_stragglers(void)
 				      msecs_to_jiffies(KLP_SIGNAL_DEFAULT_MS);
 	}
 
-	read_lock(&tasklist_lock);
+	/* A task missed as it forks or exits is nudged next time. */
+	rcu_read_lock();
 	for_each_process_thread(g, task) {
 		/* A running task gets where it switches on its own. */
 		if (!klp_patch_pending(task) || task_curr(task))
@@ -798,7 +831,7 @@ static void klp_kick_stragglers(void)
 		else
 			set_notify_signal(task);
 	}
-	read_unlock(&tasklist_lock);
+	rcu_read_unlock();
 }
 
 static void klp_note_blocker(struct task_struct *task, struct klp_blocker *b)
@@ -820,10 +853,13 @@ static unsigned int klp_switch_tasks(void)
 	int ret;
 
 	klp_report_nr = 0;
-	read_lock(&tasklist_lock);
+	/* Under RCU, not tasklist_lock: see "Walking the tasks". */
+	rcu_read_lock();
 	for_each_process_thread(g, task) {
 		memset(&b, 0, sizeof(b));
 		ret = klp_try_switch_task(task, &b);
+		/* This task's flag before the tasks after it. */
+		smp_rmb();
 		if (ret > 0)
 			atomic_dec(&klp_pending_count);
 		if (ret >= 0)
@@ -831,7 +867,7 @@ static unsigned int klp_switch_tasks(void)
 		klp_note_blocker(task, &b);
 		pending++;
 	}
-	read_unlock(&tasklist_lock);
+	rcu_read_unlock();
 
 	/* Idle tasks are not on the task list. */
 	cpus_read_lock();
