@@ -228,21 +228,32 @@ static void klp_shadow_link(struct klp_shadow *shadow, struct klp_shadow_table *
 			   klp_shadow_bucket(t, shadow->key.obj, shadow->key.id));
 }
 
+/*
+ * More variables than buckets in @t, which can still grow, and nobody
+ * growing it yet: claim the growth.  klp_shadow_lock held.
+ */
+static bool klp_shadow_claim_growth(const struct klp_shadow_table *t)
+{
+	lockdep_assert_held(&klp_shadow_lock);
+	if (klp_shadow_count <= (1UL << t->bits) ||
+	    t->bits >= KLP_SHADOW_MAX_BITS || klp_shadow_growing)
+		return false;
+	klp_shadow_growing = true;
+	return true;
+}
+
 /* Link @shadow in every table that exists; klp_shadow_lock held. */
 static void klp_shadow_link_all(struct klp_shadow *shadow)
 {
-	lockdep_assert_held(&klp_shadow_lock);
-	klp_shadow_link(shadow, klp_shadow_cur_locked());
+	struct klp_shadow_table *cur = klp_shadow_cur_locked();
+
+	klp_shadow_link(shadow, cur);
 	if (klp_shadow_next)
 		klp_shadow_link(shadow, klp_shadow_next);
-
-	/* More variables than buckets: grow, from outside this context. */
-	if (++klp_shadow_count > (1UL << klp_shadow_cur_locked()->bits) &&
-	    klp_shadow_cur_locked()->bits < KLP_SHADOW_MAX_BITS &&
-	    !klp_shadow_growing) {
-		klp_shadow_growing = true;
+	klp_shadow_count++;
+	/* Grow from outside this context, whatever locks it holds. */
+	if (klp_shadow_claim_growth(cur))
 		irq_work_queue(&klp_shadow_grow_irq);
-	}
 }
 
 /*
@@ -279,6 +290,7 @@ static void klp_shadow_grow_fn(struct work_struct *work)
 {
 	struct klp_shadow_table *old, *new;
 	unsigned long i, flags;
+	bool again;
 
 	new = kmalloc(sizeof(*new), GFP_KERNEL);
 	spin_lock_irqsave(&klp_shadow_lock, flags);
@@ -326,12 +338,10 @@ static void klp_shadow_grow_fn(struct work_struct *work)
 
 	/* Variables may have come faster than this worker. */
 	spin_lock_irqsave(&klp_shadow_lock, flags);
-	if (klp_shadow_count > (1UL << new->bits) &&
-	    new->bits < KLP_SHADOW_MAX_BITS && !klp_shadow_growing) {
-		klp_shadow_growing = true;
-		schedule_work(&klp_shadow_grow_work);
-	}
+	again = klp_shadow_claim_growth(new);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	if (again)
+		schedule_work(&klp_shadow_grow_work);
 }
 
 /* Find the entry for <obj, id>; klp_shadow_lock held or under RCU. */
