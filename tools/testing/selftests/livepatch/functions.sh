@@ -513,6 +513,12 @@ lp_log_has() {
 
 # --- ftrace -----------------------------------------------------------------
 
+# lp_no_splat: no warning, KASAN or lockdep report, nor hung task, in the
+# kernel log since the mark.
+lp_no_splat() {
+	! lp_log | grep -Eq 'WARNING:|BUG:|KASAN|possible circular locking|blocked for more than'
+}
+
 lp_have_enabled_functions() {
 	[[ -r "$LP_TRACING/enabled_functions" ]]
 }
@@ -553,15 +559,16 @@ LP_GATE=$LP_PROC/busy_ctl
 lp_gate_close() { lp_write "$LP_GATE" close; }
 lp_gate_open() { lp_write "$LP_GATE" open; }
 
-# lp_gate_inside: how many readers wait at the gate.
+# lp_gate_inside [CTL]: how many readers wait at the gate whose control
+# file is CTL (default: the busy gate).
 lp_gate_inside() {
 	local n
-	read -r _ n <"$LP_GATE" || return 1
+	read -r _ n <"${1:-$LP_GATE}" || return 1
 	echo "${n:-0}"
 }
 
 lp_gate_inside_more() {
-	(($(lp_gate_inside) > $1))
+	(($(lp_gate_inside "$LP_GATE") > $1))
 }
 
 # lp_cat_busy FILE: one read of /proc/test_lp/busy into FILE.
@@ -573,7 +580,7 @@ lp_cat_busy() {
 # and wait until it sleeps at the closed gate.
 lp_park_reader() {
 	local before
-	before=$(lp_gate_inside) || return 1
+	before=$(lp_gate_inside "$LP_GATE") || return 1
 	lp_bg lp_cat_busy "$1"
 	lp_poll "$LP_TIMEOUT" lp_gate_inside_more "$before"
 }

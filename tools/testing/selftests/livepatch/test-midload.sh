@@ -34,11 +34,7 @@ out=$tmp/reader
 
 lp_insmod "$T" || lp_bail "cannot load $T: $LP_OUT"
 
-relay_inside() {
-	local n
-	read -r _ n <"$RELAY_GATE" && echo "${n:-0}"
-}
-relay_parked() { (($(relay_inside) > 0)); }
+relay_parked() { (($(lp_gate_inside "$RELAY_GATE") > 0)); }
 
 # park_relay: close both gates and start a reader at the first (LP_BG).
 park_relay() {
@@ -158,8 +154,7 @@ lp_reader_result "$reader" "$out"
 lp_eq "no ranges: the reader ran one version throughout" \
 	"wait original then original" "$LP_READ"
 lp_ok "no ranges: the transition completes" lp_enabled_settled "$P"
-no_splat() { ! lp_log | grep -Eq 'KASAN|BUG:|WARNING:'; }
-lp_ok "no ranges: no KASAN report or other splat" no_splat
+lp_ok "no ranges: no KASAN report or other splat" lp_no_splat
 lp_disable_unload "$P"
 lp_rmmod "$M"
 lp_end

@@ -70,11 +70,6 @@ read_during_free() {
 	lp_ok "$desc: no splat" lp_no_splat
 }
 
-# lp_no_splat: no warning, lockdep report or hung task since the mark.
-lp_no_splat() {
-	! lp_log | grep -Eq 'WARNING:|BUG:|possible circular locking|blocked for more than'
-}
-
 for f in "${FILES[@]}"; do
 	read_during_free "$f alone" "$FUNC_DIR/$f"
 done

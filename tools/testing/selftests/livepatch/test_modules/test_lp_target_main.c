@@ -22,6 +22,20 @@
 
 static struct proc_dir_entry *test_lp_dir;
 
+/* What a version that a patchable function reported reads as; 0 is none. */
+static const char *test_lp_version_name(int version)
+{
+	switch (version) {
+	case 0:
+		return "none";
+	case TEST_LP_ORIGINAL:
+		return "original";
+	case TEST_LP_PATCHED:
+		return "patched";
+	}
+	return "bad";
+}
+
 /* /proc/test_lp/plain: the simplest function to replace. */
 static int test_lp_plain_show(struct seq_file *m, void *v)
 {
@@ -169,16 +183,6 @@ static noinline int test_lp_relay_wait(struct test_lp_gate *gate)
 	return TEST_LP_ORIGINAL;
 }
 
-static const char *test_lp_version_name(int version)
-{
-	switch (version) {
-	case TEST_LP_ORIGINAL:
-		return "original";
-	case TEST_LP_PATCHED:
-		return "patched";
-	}
-	return "bad";
-}
 
 static int test_lp_relay_show(struct seq_file *m, void *v)
 {
@@ -194,7 +198,7 @@ static int test_lp_relay_show(struct seq_file *m, void *v)
 	if (second < 0)
 		return second;
 	seq_printf(m, "wait %s then %s\n", test_lp_version_name(first),
-		   hook ? test_lp_version_name(second) : "none");
+		   test_lp_version_name(second));
 	return 0;
 }
 
@@ -262,11 +266,6 @@ static void test_lp_spin_stop(void)
 
 static int test_lp_spin_show(struct seq_file *m, void *v)
 {
-	static const char * const names[] = {
-		[0] = "none",
-		[TEST_LP_ORIGINAL] = "original",
-		[TEST_LP_PATCHED] = "patched",
-	};
 	int version = READ_ONCE(test_lp_spin.version);
 	bool running;
 
@@ -275,7 +274,7 @@ static int test_lp_spin_show(struct seq_file *m, void *v)
 	mutex_unlock(&test_lp_spin_lock);
 
 	seq_printf(m, "%s %s %lu\n", running ? "running" : "stopped",
-		   version >= 0 && version < ARRAY_SIZE(names) ? names[version] : "bad",
+		   test_lp_version_name(version),
 		   READ_ONCE(test_lp_spin.loops));
 	return 0;
 }
