@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=bash
 #
-# vm-bench.sh [quick] [only=SECTION]...: the livepatch benchmark, inside
+# vm-bench.sh [quick] [only=SECTION]... [boot=I/N]: the livepatch benchmark, inside
 # the VM (/harness/bench/vm-bench.sh there, run by the "bench" job).
 # harness/bench/run.sh packs it with the bench modules and the thread
 # program, boots each kernel with it and reads what it prints:
@@ -10,6 +10,8 @@
 #   @@BENCH-ERROR <section> <text>
 # Sections: calls idle spinner mem shadow threads. "quick" takes fewer
 # samples, for trying the harness out; its figures are not results.
+# "boot=I/N" only labels the output: this is boot I of N of this kernel
+# in one "make bench" run.
 
 set -uo pipefail
 # shellcheck source=harness/initramfs/lib.sh
@@ -20,15 +22,18 @@ MODS=$HERE/modules
 SYS=/sys/kernel/livepatch
 DBG=/sys/kernel/debug/klp_bench
 CS=/sys/devices/system/clocksource/clocksource0
+TRACE=/sys/kernel/tracing
 # No transition here should take this long; past it the section fails.
 LIMIT=120
 
 QUICK=0
 ONLY=()
+BOOT=
 for a in "$@"; do
 	case "$a" in
 	quick) QUICK=1 ;;
 	only=*) ONLY+=("${a#only=}") ;;
+	boot=*) BOOT=${a#boot=} ;;
 	*) echo "vm-bench: unknown argument '$a'" ;;
 	esac
 done
@@ -131,6 +136,54 @@ log_spans() {
 		END { print span(a, b), span(c, d) }'
 }
 
+# --- the patch's release, timed by the kernel ---------------------------------
+
+# "Unpatching complete" is no common endpoint for a disable: upstream
+# detaches the functions from ftrace before it prints that line, we detach
+# them when the patch is freed, after it. Both cores drop their reference
+# to the patch module last, once the functions are detached and the sysfs
+# directory is gone, and module_put() has a trace event on both. So
+# "freed" is timed from a trace marker written just before the 0 to that
+# module_put, on one trace clock.
+PUT_EVENT=$TRACE/events/module/module_put
+# Set while the module_put event is on (release_trace on).
+RELEASE_TRACE=
+# The trace clock to restore afterwards.
+TRACE_CLOCK=local
+
+# release_trace on|off: the module_put event, on the trace clock "global"
+# (monotonic across CPUs: the marker and the put come from different ones).
+release_trace() {
+	if [[ "$1" == on ]]; then
+		[[ -d "$PUT_EVENT" ]] || return 1
+		TRACE_CLOCK=$(sed 's/.*\[\(.*\)\].*/\1/' "$TRACE/trace_clock")
+		echo 0 >"$TRACE/tracing_on"
+		echo global >"$TRACE/trace_clock" || return 1
+		: >"$TRACE/trace"
+		echo 1 >"$PUT_EVENT/enable" || return 1
+		echo 1 >"$TRACE/tracing_on"
+		RELEASE_TRACE=1
+	else
+		[[ -n "$RELEASE_TRACE" ]] || return 0
+		echo 0 >"$TRACE/tracing_on"
+		echo 0 >"$PUT_EVENT/enable"
+		echo "$TRACE_CLOCK" >"$TRACE/trace_clock"
+		: >"$TRACE/trace"
+		RELEASE_TRACE=
+	fi
+}
+
+# release_ms NAME: ms from the last trace marker "disable NAME" to the last
+# module_put of module NAME after it.
+release_ms() {
+	awk -v n="$1" '
+		/^#/ || !match($0, / [0-9]+\.[0-9]+: /) { next }
+		{ t = substr($0, RSTART + 1, RLENGTH - 3) }
+		index($0, "tracing_mark_write: klp_bench: disable " n) && $NF == n { a = t; b = ""; next }
+		a != "" && index($0, " module_put: " n " call_site=") { b = t }
+		END { if (a == "" || b == "") exit 1; printf "%.3f\n", (b - a) * 1000 }' "$TRACE/trace"
+}
+
 # LOAD_PID: the thread program that is running, if any; see threads_run.
 LOAD_PID=
 # With a load running, a transition that takes longer than this (s) is
@@ -144,24 +197,35 @@ CYCLE_LIMIT=30
 #   KEY.release_wall         the write of 0 -> the patch module's refcnt
 #                            reads 0: the patch is freed, and the core has
 #                            let go of every function it patched
+#   KEY.freed                the same span timed by the kernel, with
+#                            release_trace on: see release_ms
 # With a load (LOAD_PID), a transition past CYCLE_LIMIT emits
 # KEY.enable_over or KEY.disable_over (ms waited), stops the load and
 # returns 2. Other failures return 1.
 lp_cycle() {
-	local key="$1" ko="$2" name="$3" limit=$LIMIT t0 t1 en dis over=
+	local key="$1" ko="$2" name="$3" limit=$LIMIT t0 t1 en dis ms over=
 	[[ -n "$LOAD_PID" ]] && limit=$CYCLE_LIMIT
 	dmesg -C
+	[[ -z "$RELEASE_TRACE" ]] || : >"$TRACE/trace"
 	t0=$(now_us)
 	insmod "$ko" || { error "$key" "insmod $name failed"; return 1; }
 	if lp_wait "$name" "$limit"; then
 		emit "$key.enable_wall" "$(ms_between "$t0" "$(now_us)")"
 		mark "disable $name"
 		t1=$(now_us)
+		[[ -z "$RELEASE_TRACE" ]] || echo "klp_bench: disable $name" >"$TRACE/trace_marker"
 		echo 0 >"$SYS/$name/enabled"
 		if lp_wait "$name" "$limit"; then
 			emit "$key.disable_wall" "$(ms_between "$t1" "$(now_us)")"
 			if lp_released "$name" "$limit"; then
 				emit "$key.release_wall" "$(ms_between "$t1" "$(now_us)")"
+				if [[ -n "$RELEASE_TRACE" ]]; then
+					if ms=$(release_ms "$name"); then
+						emit "$key.freed" "$ms"
+					else
+						error "$key" "no module_put of $name after the marker in the trace"
+					fi
+				fi
 			fi
 		else
 			over=disable
@@ -309,12 +373,15 @@ bench_calls() {
 # --- 2. transition latency on the idle VM ------------------------------------
 
 bench_idle() {
-	local i
+	local i rc=0
 	find_sample || { error idle "livepatch-sample.ko not found"; return 1; }
 	info_line idle.tasks "$(count_tasks)"
+	release_trace on || error idle "no module_put trace event: idle.freed not measured"
 	for ((i = 0; i < $(reps 20 3); i++)); do
-		lp_cycle idle "$SAMPLE_KO" livepatch_sample || return 1
+		lp_cycle idle "$SAMPLE_KO" livepatch_sample || { rc=1; break; }
 	done
+	release_trace off
+	return "$rc"
 }
 
 # --- 4. a CPU-bound kthread that switches in cond_resched() ------------------
@@ -358,7 +425,6 @@ bench_spinner() {
 
 # --- 5a. slab and vmalloc held per patch and per patched function -----------
 
-TRACE=/sys/kernel/tracing
 ALLOC_EVENTS=(kmem/kmalloc kmem/kmem_cache_alloc)
 FREE_EVENTS=(kmem/kfree kmem/kmem_cache_free)
 
@@ -548,10 +614,12 @@ bench_threads() {
 	find_sample || { error threads "livepatch-sample.ko not found"; return 1; }
 	count_tasks >/tmp/idle-tasks
 	echo 100000 >/proc/sys/kernel/threads-max
+	release_trace on || error threads "no module_put trace event: *.freed not measured"
 	threads_run 100 sleep "$(reps 5 2)"
 	threads_run 1000 sleep "$(reps 5 2)"
 	threads_run 10000 sleep "$(reps 3 1)"
 	threads_run 1000 busy "$(reps 3 1)"
+	release_trace off
 }
 
 # --- main -----------------------------------------------------------------------
@@ -565,7 +633,10 @@ want() {
 
 # tsc-early is replaced by tsc about a second after boot; wait for it.
 wait_for 10 [ "$(cat "$CS/current_clocksource")" != tsc-early ] || true
+# report.py compares two kernels only if every boot of both ran on one
+# clocksource from start (this line) to end (clocksource_end).
 info_line clocksource "$(cat "$CS/current_clocksource") (available: $(cat "$CS/available_clocksource"))"
+[[ -z "$BOOT" ]] || info_line boot "$BOOT"
 info_line kernel "$(uname -r) $(cat /etc/klp-flavour)"
 info_line cpus "$(nproc)"
 info_line hz "$(zcat /proc/config.gz 2>/dev/null | sed -n 's/^CONFIG_HZ=//p')"
