@@ -114,9 +114,20 @@ static struct klp_ranges *klp_ranges;
  * Tasks with TIF_PATCH_PENDING set.  Raised where a flag is set, lowered
  * where one is cleared; the decrement that reaches zero queues the
  * completion.  Only a hint: the rescan alone decides that a transition
- * is complete, so a count that is off costs time, never safety.
+ * is complete, so a count that is off costs time, never safety.  A fork
+ * that fails after klp_copy_process() leaves it one too high; the rescan
+ * then puts it right (klp_recount_pending()).
  */
 static atomic_t klp_pending_count = ATOMIC_INIT(0);
+
+/*
+ * Switches made outside klp_mutex, for klp_recount_pending(): such a
+ * switch raises the first before it clears a flag and the second once it
+ * has lowered the count.  Equal before a recount and the first unchanged
+ * after it means no such switch ran during it.
+ */
+static atomic_t klp_switches_begun = ATOMIC_INIT(0);
+static atomic_t klp_switches_ended = ATOMIC_INIT(0);
 
 /* Transition timing for back-off, signals and reports; klp_mutex. */
 static u64 klp_start_ns;
@@ -262,16 +273,34 @@ static void klp_note_switched(void)
  * Switch @task without checking it: the caller knows it cannot be
  * running any function of the transition, or an admin forced it.
  */
+static void klp_switch_begin(void)
+{
+	atomic_inc(&klp_switches_begun);
+	/* Before the flag is cleared; pairs with klp_recount_pending(). */
+	smp_mb__after_atomic();
+}
+
+static void klp_switch_end(void)
+{
+	/* After the count went down; pairs with klp_recount_pending(). */
+	smp_mb__before_atomic();
+	atomic_inc(&klp_switches_ended);
+}
+
 static void klp_switch_now(struct task_struct *task, int path)
 {
 	int target;
 
+	if (!klp_patch_pending(task))
+		return;
+	klp_switch_begin();
 	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
 		target = READ_ONCE(klp_target_state);
 		task->patch_state = target;
 		trace_klp_task_switch(task, target, path);
 		klp_note_switched();
 	}
+	klp_switch_end();
 }
 
 /* ---- which code a task must not be in -------------------------------- */
@@ -566,8 +595,10 @@ void __klp_sched_try_switch(void)
 		 * klp_start_transition().
 		 */
 		smp_rmb();
+		klp_switch_begin();
 		if (klp_try_switch_task(current, &b) > 0)
 			klp_note_switched();
+		klp_switch_end();
 	}
 	preempt_enable();
 }
@@ -917,6 +948,52 @@ static void klp_report_blockers(unsigned int pending)
 	}
 }
 
+/*
+ * Correct the pending count when it has drifted from the flags, so that
+ * the last switch completes the transition again instead of the fallback
+ * rescans.  A fork that fails after klp_copy_process() counted its child
+ * leaves the count one too high, and nothing else takes that back: the
+ * child was never on the task list, and no hook of ours sees it freed.
+ *
+ * Exact or nothing: tasklist_lock keeps forks, and so klp_copy_process(),
+ * out during the recount, and the begun/ended pair shows whether a switch
+ * outside klp_mutex ran meanwhile; if one did, the next rescan tries
+ * again.  Each task costs a flag test, as in the walks that mark them.
+ *
+ * Context: klp_mutex held, so the rescan's own switches are not running.
+ */
+static void klp_recount_pending(void)
+{
+	struct task_struct *g, *task;
+	int begun, flagged = 0, drift;
+	unsigned int cpu;
+
+	read_lock(&tasklist_lock);
+	begun = atomic_read(&klp_switches_begun);
+	/* Every switch begun so far has ended, and the flags after that. */
+	if (atomic_read_acquire(&klp_switches_ended) != begun)
+		goto out;
+	for_each_process_thread(g, task)
+		flagged += klp_patch_pending(task);
+	for_each_possible_cpu(cpu)
+		flagged += klp_patch_pending(idle_task(cpu));
+	drift = atomic_read(&klp_pending_count) - flagged;
+	/*
+	 * The flags and the count before the check: a switch that cleared
+	 * a flag or lowered the count read above had raised begun already.
+	 */
+	smp_rmb();
+	if (atomic_read(&klp_switches_begun) != begun || !drift)
+		goto out;
+
+	pr_debug("'%s': pending count was off by %d, corrected\n",
+		 klp_patch_name(), drift);
+	if (atomic_sub_return(drift, &klp_pending_count) == 0)
+		mod_delayed_work(system_unbound_wq, &klp_transition_work, 0);
+out:
+	read_unlock(&tasklist_lock);
+}
+
 /* Fallback: rescan later, each time waiting twice as long. */
 static void klp_schedule_rescan(unsigned int pending)
 {
@@ -1048,6 +1125,8 @@ bool klp_try_complete_transition(void)
 
 	pending = klp_switch_tasks();
 	if (pending) {
+		if (atomic_read(&klp_pending_count) != pending)
+			klp_recount_pending();
 		klp_schedule_rescan(pending);
 		return false;
 	}
