@@ -13,7 +13,7 @@ H := harness
 # about 65 min (2026-12-04, before test-midload, -sysfs-lock and -nudge).
 DEBUG_SUBSET ?= test-basic.sh test-bad-patch.sh test-sysfs-input.sh \
 	test-consistency.sh test-direct.sh test-unhook.sh test-replace.sh test-shadow.sh \
-	test-state.sh test-midload.sh test-sysfs-lock.sh test-nudge.sh
+	test-state.sh test-midload.sh test-sysfs-lock.sh test-nudge.sh test-pending.sh
 
 .PHONY: help deps build initramfs run test conformance shell bench patches check \
 	debug-test stress clean distclean
