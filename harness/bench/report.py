@@ -2,13 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Turn the serial logs of one "make bench" run into the results table.
 
-report.py --ours LOG --upstream LOG --out DIR --run ID [--quick]
+report.py --ours LOG [--ours LOG]... --upstream LOG [--upstream LOG]...
+          --out DIR --run ID [--order TEXT] [--failed VM]... [--quick]
 
-Reads the "@@BENCH key value" samples vm-bench.sh printed in each VM,
-prints medians [min..max] for both kernels, the ratio ours/upstream of
-the medians and a verdict against each target, and writes DIR/results.txt
-and DIR/transition.png (gnuplot).  Ratios only ever pair two logs of the
-same run.  Exits 1 if a figure a target needs is missing.
+Reads the "@@BENCH key value" samples vm-bench.sh printed in each VM: the
+Ith --ours and the Ith --upstream log are boot I of each kernel, booted
+one after the other (a "pair").  Prints medians [min..max] over all boots
+of each kernel, the ratio ours/upstream of the medians and a verdict
+against each target, and writes DIR/results.txt and DIR/transition.png
+(gnuplot).  Ratios only ever pair logs of the same run.
+
+A target is "met" only if it holds in every pair and over all boots
+pooled, so that one slow VM, ours or upstream's, cannot carry it; with a
+single pair it is at most "unconfirmed".  See VERDICTS below.
+
+Exits 1 if a figure a target needs is missing.
 """
 
 import argparse
@@ -24,13 +32,19 @@ ERROR_RE = re.compile(r"^@@BENCH-ERROR (\S+) (.*?)\s*$")
 
 
 class Run:
-    """The samples, context lines and errors of one kernel's log."""
+    """The samples, context lines and errors of one kernel's log, or of
+    several boots of one kernel pooled (Run.pool)."""
 
-    def __init__(self, path):
+    def __init__(self, path, label):
         self.path = path
+        self.label = label
         self.samples = {}
         self.info = {}
         self.errors = []
+        # The single-boot runs this one is made of.
+        self.boots = [self]
+        if path is None:
+            return
         with open(path, encoding="utf-8", errors="replace") as log:
             for line in log:
                 line = line.rstrip("\r\n")
@@ -45,6 +59,20 @@ class Run:
                 m = ERROR_RE.match(line)
                 if m:
                     self.errors.append(f"{m[1]}: {m[2]}")
+
+    @classmethod
+    def pool(cls, label, boots):
+        """All samples of several boots of one kernel, as one run."""
+        r = cls(None, label)
+        r.path = ", ".join(b.path for b in boots)
+        r.boots = list(boots)
+        for b in boots:
+            for k, xs in b.samples.items():
+                r.samples.setdefault(k, []).extend(xs)
+            for k, v in b.info.items():
+                r.info.setdefault(k, v)
+            r.errors.extend(f"{b.label}: {e}" for e in b.errors)
+        return r
 
     def stats(self, key):
         """(median, min, max, n, cut) of a key, or None.
@@ -107,35 +135,67 @@ def ratio(a, b):
     return a / b
 
 
+def both(fn, *vals):
+    """fn(*vals) unless a value is missing."""
+    if any(v is None for v in vals):
+        return None
+    return fn(*vals)
+
+
+# How a target is judged; printed with the results (and in the README).
+VERDICTS = """\
+  verdicts: a target is met only if it holds in each boot pair (ours#I and pristine#I,
+    booted one after the other, ours first in odd pairs) and over all boots of each
+    kernel pooled, so that no single VM, slow or fast, carries it; with one pair it is
+    at most "unconfirmed". A target that divides by the plain hash table's lookup (the
+    same code in every VM) divides by the fastest VM's median of it."""
+# A verdict resting on fewer boot pairs than this is "unconfirmed".
+MIN_PAIRS = 2
+
+
 class Table:
-    def __init__(self, ours, up):
-        self.ours, self.up = ours, up
+    def __init__(self, ours, up, pairs):
+        # ours, up: all boots of each kernel pooled; pairs: [(ours#I, pristine#I)]
+        self.ours, self.up, self.pairs = ours, up, pairs
         self.rows = []
         self.missing = []
+        self.counts = {"met": 0, "MISSED": 0, "unconfirmed": 0}
 
     def section(self, title):
         self.rows.append(("#", title))
 
-    def raw(self, label, unit, key, target="", check=None):
-        """A measured figure: both kernels' statistics and the ratio."""
-        so, su = self.ours.stats(key), self.up.stats(key)
+    def raw(self, label, unit, key, target="", check=None, runs=None):
+        """A measured figure: both kernels' statistics (pooled unless RUNS
+        gives two runs) and the ratio of the medians."""
+        o, u = runs or (self.ours, self.up)
+        so, su = o.stats(key), u.stats(key)
         r = ratio(so[0] if so else None, su[0] if su else None)
-        verdict = ""
-        if check:
-            verdict = self.verdict(check(so[0] if so else None, su[0] if su else None), label)
+        verdict = self.verdict(check, label) if check else ""
         self.rows.append((label, unit, fmt_stats(so), fmt_stats(su), fmt(r), target, verdict))
 
-    def derived(self, label, unit, vo, vu, target="", ok=None, show_ratio=True):
+    def derived(self, label, unit, vo, vu, target="", check=None, show_ratio=True):
         """A figure computed from medians, e.g. an overhead."""
         r = ratio(vo, vu) if show_ratio else None
-        verdict = self.verdict(ok, label) if target else ""
+        verdict = self.verdict(check, label) if check else ""
         self.rows.append((label, unit, fmt(vo), fmt(vu), fmt(r), target, verdict))
 
-    def verdict(self, ok, label):
-        if ok is None:
+    def verdict(self, check, label):
+        """Judge CHECK(ours, upstream) -> True/False/None (no data) on the
+        pooled runs and on each boot pair; see VERDICTS."""
+        pooled = check(self.ours, self.up)
+        per = [check(o, u) for o, u in self.pairs]
+        if pooled is None or any(p is None for p in per):
             self.missing.append(label)
             return "NO DATA"
-        return "met" if ok else "MISSED"
+        k, n = sum(1 for p in per if p), len(per)
+        if not pooled or k < n:
+            word = "MISSED"
+        elif n < MIN_PAIRS:
+            word = "unconfirmed"
+        else:
+            word = "met"
+        self.counts[word] += 1
+        return f"{word} ({k}/{n} pairs, pooled {'met' if pooled else 'missed'})"
 
     def render(self):
         head = ("figure", "unit", "ours: median [min..max]", "upstream: median [min..max]",
@@ -157,16 +217,41 @@ class Table:
         return "\n".join(out)
 
 
-def both(fn, *vals):
-    """fn(*vals) unless a value is missing."""
-    if any(v is None for v in vals):
-        return None
-    return fn(*vals)
+def prepare(run):
+    """Add the figures derived from one run's samples: calls_norm.*."""
+    # The host also slows a VM down as a whole, for seconds: scale each
+    # sample by how much slower its fastest twin burst was than the
+    # fastest twin burst of the run (of all boots, for a pooled run).
+    run.normalise("calls.", "calls_twin.", "calls_norm.")
+    # The floor is measured over several registrations of its ftrace_ops,
+    # whose cost under TCG depends on where each one lands: use the
+    # fastest sample rather than the median.
+    v = run.samples.get("calls_norm.ftrace_redirect")
+    if v:
+        run.samples["calls_norm.floor"] = [min(v)]
 
 
-def build_table(ours, up):
-    t = Table(ours, up)
+def over(r, key, base="unpatched"):
+    """Normalised ns per call of calls KEY above BASE (medians), or None."""
+    return both(lambda a, b: a - b, r.median(f"calls_norm.{key}"), r.median(f"calls_norm.{base}"))
+
+
+def fastest_vm(o, u, key):
+    """The lowest per-boot median of KEY over every boot of O and U, or None
+    if one of them lacks it."""
+    v = [b.median(key) for r in (o, u) for b in r.boots]
+    return None if not v or any(x is None for x in v) else min(v)
+
+
+def build_table(ours, up, pairs):
+    t = Table(ours, up, pairs)
     om, um = ours.median, up.median
+
+    t.section("0. the same code in both VMs of each pair (how far the VMs' speed drifts; "
+              "not a target)")
+    for i, p in enumerate(pairs, 1):
+        t.raw(f"pair {i}: twin burst, unpatched", "ns", "calls_twin.unpatched", runs=p)
+        t.raw(f"pair {i}: plain hash lookup, 100000", "ns", "plain.get.100000", runs=p)
 
     t.section("1. ns per call of klp_bench_target(), loop included; the fastest target burst of "
               "each sample (" + ours.info.get("calls.bursts", "?") + ")")
@@ -181,21 +266,8 @@ def build_table(ours, up):
     t.raw("unpatched, mean of all bursts", "ns", "calls_mean.unpatched")
     t.raw("patched, 1 patch, mean of all bursts", "ns", "calls_mean.patched1")
 
-    # The host also slows a VM down as a whole, for seconds: scale each
-    # sample by how much slower its fastest twin burst was than the
-    # fastest twin burst of the whole run.
     t.section("1b. the same, normalised: each sample x (fastest twin burst of the run / "
               "fastest twin burst of the sample)")
-    for run in (ours, up):
-        run.normalise("calls.", "calls_twin.", "calls_norm.")
-    # The floor is measured over several registrations of its ftrace_ops,
-    # whose cost under TCG depends on where each one lands: use the
-    # fastest sample rather than the median.
-    for run in (ours, up):
-        v = run.samples.get("calls_norm.ftrace_redirect")
-        if v:
-            run.samples["calls_norm.floor"] = [min(v)]
-
     t.raw("unpatched", "ns", "calls_norm.unpatched")
     t.raw("ftrace_ops that only redirects (floor)", "ns", "calls_norm.ftrace_redirect")
     t.raw("  the fastest floor sample", "ns", "calls_norm.floor")
@@ -205,38 +277,36 @@ def build_table(ours, up):
     t.raw("patched, 4 stacked", "ns", "calls_norm.patched4")
     t.raw("transition in progress", "ns", "calls_norm.transition")
 
-    def over(key, base="unpatched"):
-        return (both(lambda a, b: a - b, om(f"calls_norm.{key}"), om(f"calls_norm.{base}")),
-                both(lambda a, b: a - b, um(f"calls_norm.{key}"), um(f"calls_norm.{base}")))
-
-    ov_o, ov_u = over("patched1")
+    ov_o, ov_u = over(ours, "patched1"), over(up, "patched1")
     t.derived("overhead, 1 patch", "ns", ov_o, ov_u, "<= 0.70x upstream",
-              both(lambda a, b: a <= 0.7 * b, ov_o, ov_u))
+              lambda o, u: both(lambda a, b: a <= 0.7 * b, over(o, "patched1"), over(u, "patched1")))
     # Upstream has no direct mode: its handler figure is its patched1.
-    ov_h = both(lambda a, b: a - b, om("calls_norm.patched1_handler"),
-                om("calls_norm.unpatched"))
-    t.derived("overhead, 1 patch, handler (ours: direct mode off)", "ns", ov_h, ov_u)
+    t.derived("overhead, 1 patch, handler (ours: direct mode off)", "ns",
+              over(ours, "patched1_handler"), ov_u)
     t.derived("  of which the core: handler - fastest floor", "ns",
-              both(lambda a, b: a - b, om("calls_norm.patched1_handler"), om("calls_norm.floor")),
-              over("patched1", "floor")[1])
-    t.derived("  of which ftrace: fastest floor - unpatched", "ns", *over("floor"))
+              over(ours, "patched1_handler", "floor"), over(up, "patched1", "floor"))
+    t.derived("  of which ftrace: fastest floor - unpatched", "ns", over(ours, "floor"), over(up, "floor"))
     for n in (2, 4):
-        t.derived(f"overhead, {n} stacked", "ns", *over(f"patched{n}"))
+        t.derived(f"overhead, {n} stacked", "ns", over(ours, f"patched{n}"), over(up, f"patched{n}"))
     # No cost beyond the top entry: 4 stacked within 5% of the 1-patch
     # overhead of 1 patch, or within the spread of the 1-patch samples.
-    st_o, st_u = over("patched4", "patched1")
-    p1, p4 = ours.stats("calls_norm.patched1"), ours.stats("calls_norm.patched4")
-    flat = both(lambda a, o, s1, s4: a <= 0.05 * o or s4[1] <= s1[2], st_o, ov_o, p1, p4)
-    t.derived("stacking: 4 stacked - 1 patch", "ns", st_o, st_u,
-              "<=5% of overhead or in noise", flat, show_ratio=False)
-    t.derived("overhead during a transition", "ns", *over("transition"))
+    def flat(o):
+        p1, p4 = o.stats("calls_norm.patched1"), o.stats("calls_norm.patched4")
+        return both(lambda a, ov, s1, s4: a <= 0.05 * ov or s4[1] <= s1[2],
+                    over(o, "patched4", "patched1"), over(o, "patched1"), p1, p4)
+
+    t.derived("stacking: 4 stacked - 1 patch", "ns", over(ours, "patched4", "patched1"),
+              over(up, "patched4", "patched1"), "<=5% of overhead or in noise",
+              lambda o, u: flat(o), show_ratio=False)
+    t.derived("overhead during a transition", "ns", over(ours, "transition"), over(up, "transition"))
 
     t.section("2. idle VM, livepatch-sample (printk: 'enabling patch' / marker -> '... complete')")
-    fast = lambda o, u: o < 10 and u / o >= 20  # noqa: E731
-    t.raw("enable", "ms", "idle.enable", "<10 ms and >=20x faster",
-          lambda o, u: both(fast, o, u))
-    t.raw("disable", "ms", "idle.disable", "<10 ms and >=20x faster",
-          lambda o, u: both(fast, o, u))
+
+    def fast(key):
+        return lambda o, u: both(lambda a, b: a < 10 and b / a >= 20, o.median(key), u.median(key))
+
+    t.raw("enable", "ms", "idle.enable", "<10 ms and >=20x faster", fast("idle.enable"))
+    t.raw("disable", "ms", "idle.disable", "<10 ms and >=20x faster", fast("idle.disable"))
     t.raw("enable, insmod -> transition 0 (shell)", "ms", "idle.enable_wall")
     t.raw("disable, write -> transition 0 (shell)", "ms", "idle.disable_wall")
     t.raw("disable, write -> patch freed, refcnt 0 (shell)", "ms", "idle.release_wall")
@@ -248,7 +318,7 @@ def build_table(ours, up):
         for d in ("enable", "disable"):
             if key == "sleep10000":
                 t.raw(f"{what}: {d}", "ms", f"{key}.{d}", "<200 ms",
-                      lambda o, u: both(lambda a: a < 200, o))
+                      lambda o, u, k=f"{key}.{d}": both(lambda a: a < 200, o.median(k)))
             else:
                 t.raw(f"{what}: {d}", "ms", f"{key}.{d}")
 
@@ -287,46 +357,66 @@ def build_table(ours, up):
         t.raw(f"klp_shadow_get, 1000 hot among {n} vars", "ns", f"shadow.get_hot.{n}")
         t.raw(f"plain hash lookup, 1000 hot among {n}", "ns", f"plain.get_hot.{n}")
 
-    def growth(m, key):
-        return both(lambda a, b: a / b, m(f"{key}.100000"), m(f"{key}.1000"))
+    def growth(r, key):
+        return both(lambda a, b: a / b, r.median(f"{key}.100000"), r.median(f"{key}.1000"))
 
     # Scattered over every variable, lookups grow with the memory they
     # touch (TCG's TLB): the plain table's growth is shown beside ours.
     t.derived("get, scattered: 100000 vars / 1000 vars", "x",
-              growth(om, "shadow.get"), growth(um, "shadow.get"))
+              growth(ours, "shadow.get"), growth(up, "shadow.get"))
     t.derived("plain lookup, scattered: 100000 / 1000", "x",
-              growth(om, "plain.get"), growth(um, "plain.get"))
+              growth(ours, "plain.get"), growth(up, "plain.get"))
     # The same 1000 variables looked up among more and more: what grows is
     # the table's own work.
-    fl_o = growth(om, "shadow.get_hot")
-    fl_u = growth(um, "shadow.get_hot")
-    t.derived("get, hot 1000: 100000 vars / 1000 vars", "x", fl_o, fl_u, "flat: <= 1.5x",
-              both(lambda a: a <= 1.5, fl_o))
+    t.derived("get, hot 1000: 100000 vars / 1000 vars", "x", growth(ours, "shadow.get_hot"),
+              growth(up, "shadow.get_hot"), "flat: <= 1.5x",
+              lambda o, u: both(lambda a: a <= 1.5, growth(o, "shadow.get_hot")))
     vs_o = both(lambda a, b: a / b, om("shadow.get.100000"), om("plain.get.100000"))
     vs_u = both(lambda a, b: a / b, um("shadow.get.100000"), um("plain.get.100000"))
-    t.derived("get / plain lookup, 100000", "x", vs_o, vs_u, "< 2x", both(lambda a: a < 2, vs_o))
+    t.derived("get / plain lookup of the same VM, 100000", "x", vs_o, vs_u)
+    # The plain lookup is the same code in every VM: divided by the
+    # fastest VM's, a baseline slow in our VM cannot flatter ours.
+    def vs_fastest(r, o, u):
+        return both(lambda a, b: a / b, r.median("shadow.get.100000"),
+                    fastest_vm(o, u, "plain.get.100000"))
+
+    t.derived("get / fastest VM's plain lookup, 100000", "x", vs_fastest(ours, ours, up),
+              vs_fastest(up, ours, up), "< 2x",
+              lambda o, u: both(lambda a: a < 2, vs_fastest(o, o, u)))
     return t
 
 
-def header(args, ours, up):
+def first_word(text):
+    return text.split()[0] if text and text.split() else ""
+
+
+def header(args, boots):
     lines = [f"livepatch bench, run {args.run}: ours vs upstream 6.12 core, same config, same VM"]
     if args.quick:
         lines.append("QUICK MODE: few samples; these figures are not results")
-    for name, r in (("ours", ours), ("upstream", up)):
-        lines.append(f"  {name:9s} kernel {r.info.get('kernel', '?')}; clocksource "
-                     f"{r.info.get('clocksource', '?')}; {r.info.get('cpus', '?')} CPUs, "
-                     f"HZ={r.info.get('hz', '?')}; idle guest: {r.info.get('idle.activity', '?')}; "
-                     f"log {r.path}")
+    lines.append(f"  boot order: {args.order or 'not recorded'}")
+    for vm in args.failed:
+        lines.append(f"  VM FAILED: {vm} did not finish cleanly; its figures may be incomplete")
+    for r in boots:
+        lines.append(f"  {r.label:11s} kernel {r.info.get('kernel', '?')}; clocksource "
+                     f"{r.info.get('clocksource', '?')}; "
+                     f"{r.info.get('cpus', '?')} CPUs, HZ={r.info.get('hz', '?')}; idle guest: "
+                     f"{r.info.get('idle.activity', '?')}; log {r.path}")
+        boot = r.info.get("boot")
+        if boot and first_word(boot).split("/")[0] != r.label.split("#")[1]:
+            lines.append(f"  WARNING: the log given as {r.label} says it is boot {boot}")
         for e in ("clocksource", "clocksource_end"):
             cs = r.info.get(e, "")
             if cs.startswith("jiffies") or cs.startswith("refined-jiffies"):
-                lines.append(f"  WARNING: {name} ran on a jiffies clocksource ({e}); "
+                lines.append(f"  WARNING: {r.label} ran on a jiffies clocksource ({e}); "
                              "short figures are coarse")
-    lines.append(f"  both booted with tsc_early_khz={args.tsc_khz} (host TSC rate)")
+    lines.append(f"  all booted with tsc_early_khz={args.tsc_khz} (host TSC rate)")
     if args.notes and os.path.exists(args.notes):
         with open(args.notes, encoding="utf-8") as f:
             lines.extend("  " + ln.rstrip() for ln in f if ln.strip())
-    lines.append("  ratio = ours median / upstream median (lower is better for us)")
+    lines.append("  medians [min..max] over all boots of each kernel; ratio = ours median / "
+                 "upstream median (lower is better for us)")
+    lines.append(VERDICTS)
     return "\n".join(lines)
 
 
@@ -391,33 +481,48 @@ plot {", ".join(plots)}
     return png
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--ours", required=True)
-    ap.add_argument("--upstream", required=True)
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--run", required=True)
-    ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--notes", help="file of context lines for the header")
-    ap.add_argument("--tsc-khz", default="?")
-    args = ap.parse_args()
-
-    ours, up = Run(args.ours), Run(args.upstream)
-    table = build_table(ours, up)
-    text = [header(args, ours, up), "", table.render()]
-    for name, r in (("ours", ours), ("upstream", up)):
-        for e in r.errors:
-            text.append(f"ERROR({name}) {e}")
-    if table.missing:
-        text.append(f"no data for: {', '.join(table.missing)}")
-    missed = sum(1 for r in table.rows if r[0] != "#" and r[-1] == "MISSED")
-    met = sum(1 for r in table.rows if r[0] != "#" and r[-1] == "met")
-    text.append(f"targets: {met} met, {missed} missed, {len(table.missing)} without data")
+def write(args, text):
     out = "\n".join(text) + "\n"
     sys.stdout.write(out)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "results.txt"), "w", encoding="utf-8") as f:
         f.write(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ours", action="append", required=True, help="log of boot I of ours (repeat)")
+    ap.add_argument("--upstream", action="append", required=True,
+                    help="log of boot I of upstream (repeat; as many as --ours)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--run", required=True)
+    ap.add_argument("--order", default="", help="the boot order, for the header")
+    ap.add_argument("--failed", action="append", default=[], help="a VM that did not finish")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--notes", help="file of context lines for the header")
+    ap.add_argument("--tsc-khz", default="?")
+    args = ap.parse_args()
+    if len(args.ours) != len(args.upstream):
+        ap.error("give one --ours and one --upstream log per boot pair")
+
+    ob = [Run(p, f"ours#{i}") for i, p in enumerate(args.ours, 1)]
+    ub = [Run(p, f"pristine#{i}") for i, p in enumerate(args.upstream, 1)]
+    ours, up = Run.pool("ours", ob), Run.pool("upstream", ub)
+    for r in ob + ub + [ours, up]:
+        prepare(r)
+
+    text = [header(args, ob + ub), ""]
+    table = build_table(ours, up, list(zip(ob, ub)))
+    text.append(table.render())
+    for r in ob + ub:
+        for e in r.errors:
+            text.append(f"ERROR({r.label}) {e}")
+    if table.missing:
+        text.append(f"no data for: {', '.join(table.missing)}")
+    c = table.counts
+    text.append(f"targets: {c['met']} met, {c['MISSED']} missed, {c['unconfirmed']} unconfirmed "
+                f"(fewer than {MIN_PAIRS} boot pairs), {len(table.missing)} without data")
+    write(args, text)
     png = plot(args, ours, up)
     if png:
         print(f"plot: {png}")

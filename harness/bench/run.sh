@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# run.sh [--quick] [--no-build] [--only SECTION]...   ("make bench")
+# run.sh [--quick] [--no-build] [--boots N] [--only SECTION]...  ("make bench")
 #
 # Compares our livepatch core with upstream's in one run: builds both
 # kernels from the same config (harness/build.sh ours|pristine), builds
 # the bench modules (harness/bench/modules/) against each and the thread
 # program once, boots each kernel the same way with the "bench" job, which
-# runs vm-bench.sh, and reads its @@BENCH lines from the two serial logs.
+# runs vm-bench.sh, and reads its @@BENCH lines from the serial logs.
 # Prints one table of medians [min..max] and ratios, and writes
 # build/bench/results.txt and build/bench/transition.png.
 #
 #   --quick        few samples per figure (checks the plumbing; not results)
 #   --no-build     use the kernels already staged in build/stage-*
+#   --boots N      boot each kernel N times (default 2). Pair I is boot I of
+#                  each, one right after the other; odd pairs boot ours
+#                  first, even ones upstream: ours, pristine, pristine,
+#                  ours, ... A target is met only if it holds in every pair
+#                  and over all boots pooled (report.py); with N=1 it is at
+#                  most "unconfirmed".
 #   --only S       run only section S of vm-bench.sh (repeatable): calls
 #                  idle spinner mem shadow threads
+#   --print-order  print the boot order for --boots N and exit
 #
 # Holds the build lock (harness/lib.sh) while it copies the kernels and
 # builds the modules against them; not while the VMs run. The host's load
-# average before and after each VM is printed with the results.
+# average before and after each VM and the boot order are printed with
+# the results.
 #
 # Environment: KLP_BENCH_TIMEOUT (s per VM, default 1200), KLP_BENCH_TSC_KHZ
 # (guest TSC rate, default: the host's, measured by tsc_khz.c).
@@ -29,18 +37,39 @@
 BENCH_SRC="$KLP_HARNESS/bench"
 OUT="$KLP_BUILD/bench"
 FLAVOURS=(ours pristine)
-QUICK=0 BUILD=1
+QUICK=0 BUILD=1 BOOTS=2 PRINT_ORDER=0
 VM_ARGS=()
 while (($#)); do
 	case "$1" in
 	--quick) QUICK=1; VM_ARGS+=(quick) ;;
 	--no-build) BUILD=0 ;;
+	--boots) (($# >= 2)) || die "--boots needs a number"; BOOTS=$2; shift ;;
 	--only) VM_ARGS+=("only=$2"); shift ;;
-	-h|--help) sed -n '3,19p' "$0"; exit 0 ;;
+	--print-order) PRINT_ORDER=1 ;;
+	-h|--help) sed -n '4,32p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
 done
+[[ "$BOOTS" =~ ^[1-9][0-9]?$ ]] || die "--boots takes a number from 1 to 99"
+
+# The boot order, as FLAVOUR#I: pair I is boot I of each kernel, one
+# right after the other, ours first in odd pairs and upstream first in even
+# ones, so that a host getting slower or faster over the run favours
+# neither kernel.
+ORDER=()
+for ((b = 1; b <= BOOTS; b++)); do
+	if ((b % 2)); then
+		ORDER+=("ours#$b" "pristine#$b")
+	else
+		ORDER+=("pristine#$b" "ours#$b")
+	fi
+done
+
+if ((PRINT_ORDER)); then
+	echo "${ORDER[*]}"
+	exit 0
+fi
 
 T0=$SECONDS
 RUN_ID=$(date +%Y%m%d-%H%M%S)
@@ -130,8 +159,8 @@ TSC_KHZ="${KLP_BENCH_TSC_KHZ:-$("$OUT/bin/tsc_khz")}"
 info "tsc_early_khz=$TSC_KHZ"
 
 declare -A LOGS
-for f in "${FLAVOURS[@]}"; do
-	LOGS[$f]="$OUT/logs/bench-$f-$RUN_ID.log"
+for vm in "${ORDER[@]}"; do
+	LOGS[$vm]="$OUT/logs/bench-${vm%#*}-$RUN_ID-boot${vm#*#}.log"
 done
 NOTES="$OUT/logs/notes-$RUN_ID.txt"
 : >"$NOTES"
@@ -139,26 +168,27 @@ NOTES="$OUT/logs/notes-$RUN_ID.txt"
 FAILED="$OUT/logs/failed-$RUN_ID"
 rm -f "$FAILED"
 
-# run_vm FLAVOUR: boot it with the bench job; only progress on the
-# terminal, the whole console goes to the log.
+# run_vm FLAVOUR#I: boot FLAVOUR for the Ith time with the bench job; only
+# progress on the terminal, the whole console goes to the log.
 run_vm() {
-	local f="$1" t=$SECONDS rc=0
-	printf 'host load before the %s VM: %s\n' "$f" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$NOTES"
-	KLP_BUILD_DIR="$OUT/vm-$f" KLP_VM_LOG="${LOGS[$f]}" KLP_VM_TIMEOUT="${KLP_BENCH_TIMEOUT:-1200}" \
+	local vm="$1" f="${1%#*}" b="${1#*#}" t=$SECONDS rc=0
+	printf 'host load before the %s VM: %s\n' "$vm" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$NOTES"
+	KLP_BUILD_DIR="$OUT/vm-$f" KLP_VM_LOG="${LOGS[$vm]}" KLP_VM_TIMEOUT="${KLP_BENCH_TIMEOUT:-1200}" \
 	KLP_APPEND="tsc_early_khz=$TSC_KHZ" \
-		"$KLP_HARNESS/vm.sh" "$f" bench "${VM_ARGS[@]}" |
+		"$KLP_HARNESS/vm.sh" "$f" bench "${VM_ARGS[@]}" "boot=$b/$BOOTS" |
 		grep -a --line-buffered -E '^(==>|@@BENCH-|ERROR|    )' || rc=${PIPESTATUS[0]}
-	ln -sfn "$(basename "${LOGS[$f]}")" "$OUT/logs/bench-$f-latest.log"
-	printf 'host load after the %s VM: %s\n' "$f" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$NOTES"
+	ln -sfn "$(basename "${LOGS[$vm]}")" "$OUT/logs/bench-$f-latest.log"
+	printf 'host load after the %s VM: %s\n' "$vm" "$(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$NOTES"
 	if ((rc)); then
-		warn "bench: the $f VM did not finish cleanly (status $rc); its figures may be incomplete"
-		echo "$f" >>"$FAILED"
+		warn "bench: the $vm VM did not finish cleanly (status $rc); its figures may be incomplete"
+		echo "$vm" >>"$FAILED"
 	fi
-	info "$f: $(grep -a -c '^@@BENCH ' "${LOGS[$f]}" || true) samples in $(elapsed "$t")"
+	info "$vm: $(grep -a -c '^@@BENCH ' "${LOGS[$vm]}" || true) samples in $(elapsed "$t")"
 }
 
-for f in "${FLAVOURS[@]}"; do
-	run_vm "$f"
+step "bench: boot order ${ORDER[*]}"
+for vm in "${ORDER[@]}"; do
+	run_vm "$vm"
 done
 failed=0
 [[ ! -s "$FAILED" ]] || failed=1
@@ -166,8 +196,15 @@ failed=0
 # --- the table -------------------------------------------------------------------
 
 step "bench: results (ours vs upstream, run $RUN_ID)"
-report_args=(--ours "${LOGS[ours]}" --upstream "${LOGS[pristine]}" --out "$OUT" --run "$RUN_ID"
-	     --notes "$NOTES" --tsc-khz "$TSC_KHZ")
+report_args=(--out "$OUT" --run "$RUN_ID" --notes "$NOTES" --tsc-khz "$TSC_KHZ" --order "${ORDER[*]}")
+for ((b = 1; b <= BOOTS; b++)); do
+	report_args+=(--ours "${LOGS[ours#$b]}" --upstream "${LOGS[pristine#$b]}")
+done
+if [[ -s "$FAILED" ]]; then
+	while read -r vm; do
+		report_args+=(--failed "$vm")
+	done <"$FAILED"
+fi
 ((QUICK)) && report_args+=(--quick)
 python3 "$BENCH_SRC/report.py" "${report_args[@]}" || failed=1
 step "bench: done in $(elapsed "$T0"): ${OUT#"$KLP_ROOT"/}/results.txt, ${OUT#"$KLP_ROOT"/}/transition.png"
