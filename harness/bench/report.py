@@ -16,7 +16,8 @@ A target is "met" only if it holds in every pair and over all boots
 pooled, so that one slow VM, ours or upstream's, cannot carry it; with a
 single pair it is at most "unconfirmed".  See VERDICTS below.
 
-Exits 1 if a figure a target needs is missing.
+Exits 1 if a figure a target needs is missing, 2 if the comparison is
+refused because the VMs did not all run on one clocksource.
 """
 
 import argparse
@@ -390,6 +391,32 @@ def first_word(text):
     return text.split()[0] if text and text.split() else ""
 
 
+def clocksource_problems(boots):
+    """Why the times of these VMs are not on one scale, or [].
+
+    Every boot of both kernels must start and end on one clocksource
+    (vm-bench.sh prints it at both ends): a VM on hpet or jiffies against
+    one on tsc times its spans with another clock, at another resolution.
+    """
+    problems, seen = [], {}
+    for r in boots:
+        start = first_word(r.info.get("clocksource", ""))
+        end = first_word(r.info.get("clocksource_end", ""))
+        if not start:
+            problems.append(f"{r.label} printed no clocksource line ({r.path})")
+            continue
+        if not end:
+            problems.append(f"{r.label} printed no clocksource_end line: it did not finish ({r.path})")
+            continue
+        if start != end:
+            problems.append(f"{r.label} changed clocksource during the run: {start} -> {end}")
+        seen.setdefault(start, []).append(r.label)
+    if len(seen) > 1:
+        problems.append("the VMs ran on different clocksources: " +
+                        "; ".join(f"{cs} ({', '.join(who)})" for cs, who in seen.items()))
+    return problems
+
+
 def header(args, boots):
     lines = [f"livepatch bench, run {args.run}: ours vs upstream 6.12 core, same config, same VM"]
     if args.quick:
@@ -399,7 +426,7 @@ def header(args, boots):
         lines.append(f"  VM FAILED: {vm} did not finish cleanly; its figures may be incomplete")
     for r in boots:
         lines.append(f"  {r.label:11s} kernel {r.info.get('kernel', '?')}; clocksource "
-                     f"{r.info.get('clocksource', '?')}; "
+                     f"{r.info.get('clocksource', '?')} -> {r.info.get('clocksource_end', '?')}; "
                      f"{r.info.get('cpus', '?')} CPUs, HZ={r.info.get('hz', '?')}; idle guest: "
                      f"{r.info.get('idle.activity', '?')}; log {r.path}")
         boot = r.info.get("boot")
@@ -512,6 +539,14 @@ def main():
         prepare(r)
 
     text = [header(args, ob + ub), ""]
+    problems = clocksource_problems(ob + ub)
+    if problems:
+        text.append("REFUSED: no comparison and no verdicts: the VMs did not all run on one "
+                    "clocksource, so their times are not on one scale:")
+        text.extend(f"  {p}" for p in problems)
+        write(args, text)
+        return 2
+
     table = build_table(ours, up, list(zip(ob, ub)))
     text.append(table.render())
     for r in ob + ub:
