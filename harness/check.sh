@@ -5,7 +5,8 @@
 #
 # All static checks, without booting anything: every harness/check-*.sh
 # (checkpatch, kernel-doc, W=1, sparse, shellcheck, docs, cleanroom, ...),
-# the same scripts that "make test" runs as its host-side checks. W=1 and
+# the same scripts that "make test" runs as its host-side checks, and
+# harness/bench/selftest-report.sh (report.py's verdict rules). W=1 and
 # sparse need build/src-ours in sync with the work tree and a built
 # build/obj-ours, so harness/build.sh runs first when it is not
 # (--no-build: never). Prints one line per check,
@@ -21,7 +22,7 @@ args=()
 while (($#)); do
 	case "$1" in
 	--no-build) BUILD=0 ;;
-	-h|--help) sed -n '3,14p' "$0"; exit 0 ;;
+	-h|--help) sed -n '3,15p' "$0"; exit 0 ;;
 	-*) die "unknown argument '$1' (see --help)" ;;
 	*) args+=("$1") ;;
 	esac
@@ -43,9 +44,10 @@ if ((BUILD)) && [[ "$FLAVOUR" == ours ]]; then
 	fi
 fi
 
-for check in "$KLP_HARNESS"/check-*.sh; do
+for check in "$KLP_HARNESS"/check-*.sh "$KLP_HARNESS/bench/selftest-report.sh"; do
 	[[ -x "$check" ]] || continue
 	name="check/$(basename "$check" .sh)"
+	[[ "$check" != */bench/* ]] || name="check/bench-$(basename "$check" .sh)"
 	t0=$SECONDS
 	echo
 	rc=0
