@@ -352,15 +352,34 @@ static __always_inline struct klp_shadow *klp_shadow_find(void *obj,
 				  lockdep_is_held(&klp_shadow_lock)), obj, id);
 }
 
-/* Take one entry out of the tables and the list, and free it. */
-static void klp_shadow_unlink(struct klp_shadow *shadow,
-			      klp_shadow_dtor_t dtor)
+/*
+ * Take one entry out of the tables and onto @gone, a list of the caller's;
+ * klp_shadow_lock held.  klp_shadow_destroy() finishes it off.
+ */
+static void klp_shadow_unlink(struct klp_shadow *shadow, struct list_head *gone)
 {
 	klp_shadow_unlink_all(shadow);
-	list_del(&shadow->all);
-	if (dtor)
-		dtor(shadow->key.obj, shadow->data);
-	kfree_rcu(shadow, rcu);
+	list_move(&shadow->all, gone);
+}
+
+/*
+ * Run the destructor on the entries klp_shadow_unlink() put on @gone and
+ * free them, with klp_shadow_lock dropped: a destructor that prints, or
+ * wakes someone, would otherwise put klp_shadow_lock in front of the
+ * console's and the scheduler's locks, and then a patch that uses shadow
+ * variables under a runqueue lock or pi_lock could deadlock with it.
+ * Nothing can find the entries any more; lookups that met one before it
+ * was unlinked are waited for by kfree_rcu().
+ */
+static void klp_shadow_destroy(struct list_head *gone, klp_shadow_dtor_t dtor)
+{
+	struct klp_shadow *shadow, *next;
+
+	list_for_each_entry_safe(shadow, next, gone, all) {
+		if (dtor)
+			dtor(shadow->key.obj, shadow->data);
+		kfree_rcu(shadow, rcu);
+	}
 }
 
 /**
@@ -568,18 +587,21 @@ EXPORT_SYMBOL_GPL(klp_shadow_get_or_alloc);
  * caller must not use the data pointer any more.
  *
  * Context: Any context but NMI.  Takes klp_shadow_lock with interrupts
- * disabled; @dtor runs under it and must not sleep.
+ * disabled; @dtor runs after it is dropped, in the caller's context, and
+ * must not sleep if the caller may not.
  */
 void klp_shadow_free(void *obj, unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct klp_shadow *found;
 	unsigned long flags;
+	LIST_HEAD(gone);
 
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	found = klp_shadow_find(obj, id);
 	if (found)
-		klp_shadow_unlink(found, dtor);
+		klp_shadow_unlink(found, &gone);
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	klp_shadow_destroy(&gone, dtor);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free);
 
@@ -594,19 +616,22 @@ EXPORT_SYMBOL_GPL(klp_shadow_free);
  * number of variables, not only with those using @id.
  *
  * Context: Any context but NMI.  Takes klp_shadow_lock with interrupts
- * disabled; @dtor runs under it and must not sleep.
+ * disabled; @dtor runs after it is dropped, as for klp_shadow_free().
  */
 void klp_shadow_free_all(unsigned long id, klp_shadow_dtor_t dtor)
 {
 	struct klp_shadow *shadow, *next;
 	unsigned long flags;
 
+	LIST_HEAD(gone);
+
 	spin_lock_irqsave(&klp_shadow_lock, flags);
 	list_for_each_entry_safe(shadow, next, &klp_shadow_list, all) {
 		if (shadow->key.id == id)
-			klp_shadow_unlink(shadow, dtor);
+			klp_shadow_unlink(shadow, &gone);
 	}
 	spin_unlock_irqrestore(&klp_shadow_lock, flags);
+	klp_shadow_destroy(&gone, dtor);
 }
 EXPORT_SYMBOL_GPL(klp_shadow_free_all);
 
