@@ -10,14 +10,12 @@
 #define pr_fmt(fmt) "livepatch: " fmt
 
 #include <linux/bug.h>
-#include <linux/execmem.h>
 #include <linux/ftrace.h>
 #include <linux/list.h>
 #include <linux/livepatch.h>
 #include <linux/rculist.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
-#include <linux/set_memory.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -256,7 +254,7 @@ void klp_reap_all(void)
  * behind a trampoline that saves and restores registers.  When the core
  * has been quiet for KLP_SETTLE_DELAY, klp_settle_fn() gives such a site
  * a direct-call ftrace_ops instead: the fentry site calls a small stub
- * (klp_arch_direct_stub()) that goes on to the top entry's new_func, with
+ * (klp_arch_slot()) that goes on to the top entry's new_func, with
  * no trampoline and no handler in between.
  *
  * Whatever would change the stub's answer first brings the site back to
@@ -294,7 +292,7 @@ void klp_reap_all(void)
  * cannot attach.  Writing 0 to /sys/kernel/debug/livepatch/direct brings
  * every site back to handler mode and keeps it there.
  */
-#if defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && defined(klp_arch_direct_stub)
+#if defined(CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS) && defined(klp_arch_slot)
 
 /* How long the core must be quiet before sites become direct. */
 #define KLP_SETTLE_DELAY	HZ
@@ -302,7 +300,8 @@ void klp_reap_all(void)
 /**
  * struct klp_direct - the direct-call attachment of a site
  * @ops:	direct ftrace_ops filtered on the site's ip
- * @stub:	the stub, in executable memory near kernel and module text
+ * @stub:	the stub, slot @slot of the arch code's (klp_arch_slot())
+ * @slot:	its number, a bit in klp_slots_used
  * @addr:	where @ops sends calls now: @stub, or once the site has let
  *		go of it ftrace_stub_direct_tramp, which returns to whatever
  *		address the other ftrace users left, so that @ops no longer
@@ -313,6 +312,7 @@ void klp_reap_all(void)
 struct klp_direct {
 	struct ftrace_ops ops;
 	void *stub;
+	unsigned int slot;
 	unsigned long ip;
 	unsigned long addr;
 	struct list_head reap;
@@ -403,40 +403,70 @@ static void klp_switch_end(void)
 	WRITE_ONCE(klp_switcher, NULL);
 }
 
+KLP_ARCH_DIRECT_SLOTS();
+
+/*
+ * Slots in use.  A bit is set when a site takes its slot, under
+ * klp_mutex, and cleared when the ops that called it is freed, with or
+ * without klp_mutex, once ftrace's grace periods guarantee that no CPU
+ * is on its way to the slot: atomic bit operations, no lock.
+ */
+static DECLARE_BITMAP(klp_slots_used, KLP_ARCH_SLOTS);
+
+/* The slots are usable: checked once, at the first use. */
+static int klp_slots_ok = 1;
+
 static void klp_direct_free(struct klp_direct *d)
 {
-	execmem_free(d->stub);
+	if (d->stub)
+		clear_bit(d->slot, klp_slots_used);
 	kfree(d);
+}
+
+/* A free slot, or -ENOSPC when all are taken (the site stays in handler mode). */
+static int klp_slot_get(void)
+{
+	unsigned int i;
+
+	if (klp_slots_ok > 0) {
+		klp_slots_ok = klp_arch_slot_check() ? -1 : 0;
+		if (klp_slots_ok)
+			pr_warn("direct-call stubs are not laid out as expected; direct mode stays off\n");
+	}
+	if (klp_slots_ok)
+		return -EINVAL;
+	do {
+		i = find_first_zero_bit(klp_slots_used, KLP_ARCH_SLOTS);
+		if (i >= KLP_ARCH_SLOTS)
+			return -ENOSPC;
+	} while (test_and_set_bit(i, klp_slots_used));
+	return i;
 }
 
 static struct klp_direct *klp_direct_alloc(void *target)
 {
-	u8 code[KLP_ARCH_STUB_SIZE];
 	struct klp_direct *d;
-	int err;
+	int slot, err;
 
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return ERR_PTR(-ENOMEM);
-	d->stub = execmem_alloc(EXECMEM_FTRACE, sizeof(code));
-	err = -ENOMEM;
-	if (!d->stub)
-		goto free;
-	err = klp_arch_direct_stub(code, (unsigned long)d->stub,
-				   (unsigned long)target);
-	if (err)
-		goto free;
-	/* Nothing can reach the stub before register_ftrace_direct(). */
-	memcpy(d->stub, code, sizeof(code));
-	err = set_memory_rox((unsigned long)d->stub, 1);
-	if (err)
-		goto free;
+	slot = klp_slot_get();
+	if (slot < 0) {
+		kfree(d);
+		return ERR_PTR(slot);
+	}
+	d->slot = slot;
+	d->stub = klp_arch_slot(slot);
+	/* Nothing can reach the slot before register_ftrace_direct(). */
+	err = klp_arch_slot_set(d->stub, (unsigned long)target);
+	if (err) {
+		klp_direct_free(d);
+		return ERR_PTR(err);
+	}
 	d->addr = (unsigned long)d->stub;
 	d->ops.ops_func = klp_direct_ops_func;
 	return d;
-free:
-	klp_direct_free(d);
-	return ERR_PTR(err);
 }
 
 /* Unregister @d, which no site uses; false when ftrace may still use it. */

@@ -10,11 +10,18 @@
 
 #include <linux/errno.h>
 #include <linux/ftrace.h>
+#include <linux/memory.h>
+#include <linux/mutex.h>
+#include <linux/stringify.h>
 #include <linux/string.h>
 #include <linux/types.h>
 
+#include <linux/objtool.h>
+
 #include <asm/alternative.h>
+#include <asm/linkage.h>
 #include <asm/nospec-branch.h>
+#include <asm/orc_types.h>
 #include <asm/text-patching.h>
 
 #ifndef CONFIG_HAVE_DYNAMIC_FTRACE_WITH_ARGS
@@ -41,66 +48,125 @@ static __always_inline void klp_arch_set_pc(struct ftrace_regs *fregs,
 #define klp_arch_set_pc klp_arch_set_pc
 
 /*
- * Bytes of a direct-call stub: room for call-depth accounting, 8 of MOV
- * and 5 of JMP to the return thunk; the tail after the code is int3.
+ * Direct-call stubs.
+ *
+ * The fentry site of an old function calls a stub directly (or by the
+ * return of ftrace_regs_caller when other ftrace users share the site),
+ * so the top of the stack holds a return address into the old function
+ * and the caller's own return address lies below it.  The stub
+ * overwrites the first with the new function and returns: the new
+ * function runs with the arguments still in their registers and returns
+ * straight to the caller.  Returning, rather than dropping the slot and
+ * jumping, also pops the return-stack-buffer entry of the fentry call,
+ * so later returns up the call chain stay predicted.
+ *
+ * The stubs are KLP_ARCH_SLOTS fixed slots in kernel text, so that stack
+ * traces through them have ORC data like any other code: before the
+ * MOV, the unwinder sees a function entered by a call (into the old
+ * function, then its caller); at the return, a frame whose caller's
+ * return address lies one slot further down.  A trace taken by an NMI,
+ * perf or KASAN in a stub therefore goes on through the caller, and a
+ * sleeping task's reliable stack check treats a stub as kernel text.
+ * Only the 32-bit immediate of the MOV differs between slots in use;
+ * klp_arch_slot_set() writes it with text_poke() while nothing can reach
+ * the slot, then makes every CPU serialise, since a slot used before may
+ * still be in some CPU's decoded instructions.  MOV stores a sign-extended immediate, which reaches
+ * every address of kernel and module text (the top 2 GiB).
+ *
+ * With call-depth tracking (retbleed=stuff), ftrace calls a direct
+ * target without the call thunk that counts a call, so each slot counts
+ * it itself, as ftrace_stub_direct_tramp does, or its RET would leave
+ * the count one short.  A slot is entered by CALL or RET only, never by
+ * an indirect branch, so it needs no ENDBR.
  */
-#define KLP_ARCH_STUB_SIZE	64
+#define KLP_ARCH_SLOT_SIZE	64
+#define KLP_ARCH_SLOTS		256
+
+/* "movq $imm32, (%rsp)": the immediate follows these four bytes. */
+#define KLP_ARCH_SLOT_MOV	"\x48\xc7\x04\x24"
+
+extern u8 klp_arch_slots[];
+extern u8 klp_arch_slot_mov[];
+
+#define __KLP_ARCH_SLOT(mov_label)					\
+	ANNOTATE_NOENDBR						\
+	UNWIND_HINT(UNWIND_HINT_TYPE_FUNC, ORC_REG_SP, 8, 0)		\
+	CALL_DEPTH_ACCOUNT "\n\t"					\
+	mov_label							\
+	"movq $0, (%rsp)\n\t"						\
+	UNWIND_HINT(UNWIND_HINT_TYPE_CALL, ORC_REG_SP, 16, 0)		\
+	ASM_RET								\
+	".balign " __stringify(KLP_ARCH_SLOT_SIZE) ", 0xcc\n\t"
 
 /**
- * klp_arch_direct_stub() - code that turns a call of the old function
- *			    into a call of the new one
- * @buf:	KLP_ARCH_STUB_SIZE bytes to fill
- * @at:		address the stub will run at
+ * KLP_ARCH_DIRECT_SLOTS() - emit the slots; used once, at file scope
+ *
+ * The first slot labels its MOV, so that klp_arch_slot_set() knows
+ * where the immediate of every slot is.
+ */
+#define KLP_ARCH_DIRECT_SLOTS()						\
+	asm(".pushsection .text, \"ax\", @progbits\n\t"			\
+	    ".balign " __stringify(KLP_ARCH_SLOT_SIZE) ", 0xcc\n\t"	\
+	    ".globl klp_arch_slots\n\t"					\
+	    "klp_arch_slots:\n\t"					\
+	    __KLP_ARCH_SLOT(".globl klp_arch_slot_mov\n\t"		\
+			    ANNOTATE_NOENDBR				\
+			    "klp_arch_slot_mov:\n\t")			\
+	    ".rept " __stringify(KLP_ARCH_SLOTS) " - 1\n\t"		\
+	    __KLP_ARCH_SLOT("")						\
+	    ".endr\n\t"							\
+	    ".popsection\n\t")
+
+/**
+ * klp_arch_slot() - address of a direct-call stub
+ * @i:		slot number, below KLP_ARCH_SLOTS
+ *
+ * Return: the address ftrace is to call.
+ */
+static inline void *klp_arch_slot(unsigned int i)
+{
+	return klp_arch_slots + i * KLP_ARCH_SLOT_SIZE;
+}
+
+#define klp_arch_slot klp_arch_slot
+
+/**
+ * klp_arch_slot_check() - the slots look as this header describes them
+ *
+ * Return: 0, or -EINVAL when the MOV is not where expected, in which case
+ * no slot may be used.
+ */
+static inline int klp_arch_slot_check(void)
+{
+	long off = klp_arch_slot_mov - klp_arch_slots;
+
+	if (off < 0 || off + 4 + sizeof(s32) + 1 > KLP_ARCH_SLOT_SIZE ||
+	    memcmp(klp_arch_slot_mov, KLP_ARCH_SLOT_MOV, 4))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * klp_arch_slot_set() - point a direct-call stub at a new function
+ * @slot:	a slot from klp_arch_slot() that nothing can reach now
  * @target:	the new function
  *
- * The fentry site of the old function calls the stub (directly, or by
- * the return of ftrace_regs_caller when other ftrace users share the
- * site), so the top of the stack holds a return address into the old
- * function, and the caller's own return address lies below it.  The
- * stub overwrites the first with @target and returns: the new function
- * runs with the arguments still in their registers and returns straight
- * to the caller.  Returning, rather than dropping the slot and jumping,
- * also pops the return-stack-buffer entry of the fentry call, so later
- * returns up the call chain stay predicted.
- *
- * With call-depth tracking (retbleed=stuff), ftrace calls a direct target
- * without the call thunk that counts a call, so the stub counts it
- * itself, or its RET would leave the count one short.
- *
- * MOV stores a sign-extended 32-bit immediate, which reaches every
- * address of kernel and module text (the top 2 GiB).  The stub is
- * entered by CALL or RET only, never by an indirect branch, so it needs
- * no ENDBR.  It cannot be unwound: a task interrupted on it has an
- * unreliable stack and is simply not switched yet.
- *
- * Return: 0, -ERANGE when @target is outside the top 2 GiB, or -E2BIG
- * when the accounting did not leave room for the rest.
+ * Context: may sleep (text_mutex).
+ * Return: 0, or -ERANGE when @target is outside the top 2 GiB.
  */
-static inline int klp_arch_direct_stub(u8 *buf, unsigned long at,
-				       unsigned long target)
+static inline int klp_arch_slot_set(void *slot, unsigned long target)
 {
-	static const u8 mov_to_rsp[] = { 0x48, 0xc7, 0x04, 0x24 };
+	long off = klp_arch_slot_mov - klp_arch_slots + 4;
 	s32 imm = (s32)target;
-	u8 *p = buf;
 
 	if ((unsigned long)(long)imm != target)
 		return -ERANGE;
-	memset(buf, INT3_INSN_OPCODE, KLP_ARCH_STUB_SIZE);
-	/* A template of about ten bytes, when the CPU needs it. */
-	x86_call_depth_emit_accounting(&p, NULL, (void *)at);
-	if (p - buf > KLP_ARCH_STUB_SIZE - 16)
-		return -E2BIG;
-	memcpy(p, mov_to_rsp, sizeof(mov_to_rsp));	/* movq $imm, (%rsp) */
-	p += sizeof(mov_to_rsp);
-	memcpy(p, &imm, sizeof(imm));
-	p += sizeof(imm);
-	if (cpu_wants_rethunk_at((void *)(at + (p - buf))))
-		__text_gen_insn(p, JMP32_INSN_OPCODE, (void *)(at + (p - buf)),
-				x86_return_thunk, JMP32_INSN_SIZE);
-	else
-		*p = RET_INSN_OPCODE;
+	/* Aligned and 4 bytes long, as text_poke() wants. */
+	mutex_lock(&text_mutex);
+	text_poke(slot + off, &imm, sizeof(imm));
+	mutex_unlock(&text_mutex);
+	text_poke_sync();
 	return 0;
 }
-#define klp_arch_direct_stub klp_arch_direct_stub
 
 #endif /* _ASM_X86_LIVEPATCH_H */
