@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Stack traces through a direct-call stub.  Once a site is direct, its
+# fentry call leads to a small stub that sends the call on to the new
+# function.  A stack trace taken while a CPU is in the stub (perf, an
+# NMI, KASAN, kmemleak) must go on through the caller like any other,
+# without a warning.  test_lp_stub_target calls its function in a tight
+# loop while an hrtimer on the same CPU takes a stack trace whenever it
+# interrupted the stub; every such trace must reach the loop function.
+
+# shellcheck source=functions.sh
+. "$(dirname "$0")/functions.sh"
+
+T=test_lp_stub_target
+P=test_lp_stub_patch
+CTL=/proc/test_lp_stub/ctl
+SITES=/sys/kernel/debug/livepatch/sites
+DIRECT=/sys/kernel/debug/livepatch/direct
+RUN_MS=3000
+
+lp_begin 9 "$T" "$P"
+
+[[ -r "$SITES" && -w "$DIRECT" ]] || lp_bail "no $SITES (debugfs not mounted?)"
+[[ "$(lp_read "$DIRECT")" == 1 ]] || lp_bail "direct mode is off"
+
+site_direct() {
+	grep -q "^direct 1 test_lp_stub_fn \[$T\]" "$SITES"
+}
+
+lp_insmod "$T" || lp_bail "cannot load $T: $LP_OUT"
+lp_mark_log
+lp_ok "load $P" lp_insmod "$P"
+lp_ok "$P is enabled" lp_enabled_settled "$P"
+lp_ok "test_lp_stub_fn's site goes direct" lp_poll "$LP_TIMEOUT" site_direct
+lp_write_ok "sample the loop for $RUN_MS ms" "$CTL" "run $RUN_MS"
+read -r _ hits _ through _ calls _ new < <(lp_read "$CTL")
+lp_diag "$(lp_read "$CTL" | head -n 1)"
+lp_ok "every call ran the new function (${new:-?} of ${calls:-?})" \
+	test "${calls:-0}" -gt 0 -a "${new:-0}" = "${calls:-0}"
+lp_ok "some interrupts landed in the stub (${hits:-0})" test "${hits:-0}" -gt 0
+if [[ "${through:-0}" != "${hits:-0}" ]]; then
+	lp_diag "the first trace from the stub:"
+	while read -r line; do lp_diag "  $line"; done < <(lp_read "$CTL" | tail -n +2)
+fi
+lp_eq "every trace from the stub went on to the loop function" "${hits:-0}" "${through:-x}"
+lp_ok "no warning from the unwinder" lp_no_splat
+lp_ok "$P can be disabled and removed" lp_disable_unload "$P"
+lp_rmmod "$T" || lp_bail "cannot remove $T"
+lp_end
