@@ -17,7 +17,7 @@ CF=test_lp_cm_force
 ORIGINAL="test_lp_target: original"
 SPIN=$LP_PROC/spin
 
-lp_begin 77 "$T" "$CM" "$CF"
+lp_begin 79 "$T" "$CM" "$CF"
 
 tmp=$(mktemp -d)
 out=$tmp/reader
@@ -109,16 +109,49 @@ lp_write_ok "stop the kthread" "$SPIN" stop
 lp_ok "remove $CM" lp_unload_disabled "$CM"
 
 # --- tasks asleep elsewhere do not hold anything up, nor notice ---
+# asleep PID...: every PID is in interruptible sleep.
+asleep() {
+	local pid state
+	for pid; do
+		read -r _ _ state _ <"/proc/$pid/stat" || return 1
+		[[ "$state" == S ]] || return 1
+	done
+}
+
+# switch_paths PID...: "PID path" of each PID's switch in the trace.
+switch_paths() {
+	local pid
+	for pid; do
+		echo "$pid $(sed -n "s/.*klp_task_switch: pid=$pid .* path=\([a-z_]*\).*/\1/p" \
+			"$LP_TRACING/trace" | head -n 1)"
+	done
+}
+
 mkfifo "$tmp/fifo"
 exec 7<>"$tmp/fifo"
 lp_bg head -n 1 "$tmp/fifo" >"$tmp/head"
 head_pid=$LP_BG
 lp_bg sleep 8
 sleep_pid=$LP_BG
+lp_ok "the pipe reader and the sleeper are asleep (state S)" \
+	lp_poll "$LP_TIMEOUT" asleep "$head_pid" "$sleep_pid"
+SWITCH_EV=$LP_TRACING/events/livepatch/klp_task_switch
+echo 0 >"$LP_TRACING/tracing_on"
+echo >"$LP_TRACING/trace"
+echo 1 >"$SWITCH_EV/enable"
+echo 1 >"$LP_TRACING/tracing_on"
 lp_mark_log
 lp_ok "load $CM while tasks sleep in read(2) and nanosleep(2)" lp_insmod "$CM"
 lp_ok "the patching transition completes" lp_wait_transition "$CM"
+echo 0 >"$SWITCH_EV/enable"
 lp_not "no task was nudged" grep -q "signaling remaining tasks" <(lp_log)
+# Had their stacks been judged wrongly, they would have switched only
+# after a nudge, on their way out to user space.
+lp_eq "both were switched by the stack check, still asleep" \
+	"$head_pid stack_check
+$sleep_pid stack_check" \
+	"$(switch_paths "$head_pid" "$sleep_pid")"
+echo >"$LP_TRACING/trace"
 lp_ok "the sleeping task is still asleep" kill -0 "$sleep_pid"
 echo "through the pipe" >&7
 lp_ok "the reader of the pipe exits normally" wait "$head_pid"

@@ -42,6 +42,7 @@ HELPER=$LP_DIR/lp_fail_nth
 ORIGINAL="test_lp_target: original"
 ROUNDS=3
 WRITERS=4
+MIN_WRITES=3
 SPLAT='WARNING:|BUG:|Oops|Call Trace|circular locking|recursive locking|inconsistent lock state'
 SPLAT+='|suspicious RCU usage|unreferenced object|KASAN:|UBSAN:|general protection|kernel BUG'
 SPLAT+='|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO|list_(add|del) corruption'
@@ -73,7 +74,7 @@ transition"
 
 [[ -x "$HELPER" ]] || lp_skip_all "helper $HELPER not built"
 
-lp_begin 50 "$T" "$B" "$CM"
+lp_begin 53 "$T" "$B" "$CM"
 
 tmp=$(mktemp -d)
 chmod 755 "$tmp"	# uid 1000 reads the inputs too
@@ -385,12 +386,19 @@ lp_ok "after all that, $CM is still held up in its patching transition" held_ok
 # unpatching transition can complete, so the writers can reverse it back
 # and forth for as long as they like; the patch must never go away meanwhile.
 
-# writer: hammer CM/enabled for 3 s; leaves "writes ok einval other" and
-# the odd results.  lp_fail_nth writes without O_CREAT, so a file that
-# went away would show as ENOENT rather than as EACCES from the create.
+# writer: wait for the start file, then hammer CM/enabled for 3 s; leaves
+# "writes ok einval other", the odd results, and "<start> <end>" of each
+# write (EPOCHREALTIME) in times.PID, from which overlaps() tells whether
+# writers really were inside enabled at the same time.  lp_fail_nth writes
+# without O_CREAT, so a file that went away would show as ENOENT rather
+# than as EACCES from the create.
 writer() {
-	local f="$LP_SYSFS/$CM/enabled" end=$((SECONDS + 3)) v out err
+	local f="$LP_SYSFS/$CM/enabled" end v out err t0
 	local n=0 ok=0 inval=0 other=0
+	while [[ ! -e "$tmp/go" ]]; do
+		sleep 0.01
+	done
+	end=$((SECONDS + 3))
 	while ((SECONDS < end)); do
 		case $((RANDOM % 10)) in
 		[0-3]) v=1 ;;
@@ -399,7 +407,9 @@ writer() {
 		*) v=$'\x01\x7f 1' ;;
 		esac
 		n=$((n + 1))
+		t0=$EPOCHREALTIME
 		out=$("$HELPER" 0 write "$f" "$v" 2>&1)
+		echo "$t0 $EPOCHREALTIME" >>"$tmp/times.$BASHPID"
 		read -r err _ <<<"$out"
 		case "$err" in
 		0) ok=$((ok + 1)) ;;
@@ -432,6 +442,18 @@ attr_reader() {
 	echo "$n $odd" >"$tmp/reader.$BASHPID"
 }
 
+# overlaps: how many writes began while another writer's write was still
+# in progress.
+overlaps() {
+	local f
+	for f in "$tmp"/times.*; do
+		sed "s/\$/ ${f##*.}/" "$f"
+	done | sort -n | awk '
+		$1 < max && $3 != who { n++ }
+		$2 > max { max = $2; who = $3 }
+		END { print n + 0 }'
+}
+
 gate_holds() {
 	local state n
 	read -r state n 2>/dev/null <"$LP_GATE"
@@ -449,7 +471,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	READER2=$LP_BG
 	lp_poll "$LP_TIMEOUT" gate_holds 2 || lp_bail "round $round: no second reader parked"
 
-	rm -f "$tmp"/odd.* "$tmp"/writer.* "$tmp"/reader.* "$tmp/stop"
+	rm -f "$tmp"/odd.* "$tmp"/writer.* "$tmp"/reader.* "$tmp"/times.* \
+		"$tmp/stop" "$tmp/go"
 	pids=()
 	for ((i = 0; i < WRITERS; i++)); do
 		lp_bg writer
@@ -457,23 +480,33 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	done
 	lp_bg attr_reader
 	rpid=$LP_BG
+	touch "$tmp/go"
 	for pid in "${pids[@]}"; do
 		wait "$pid"
 	done
 	touch "$tmp/stop"
 	wait "$rpid"
 	sum=(0 0 0 0)
+	fewest=-1
 	for pid in "${pids[@]}"; do
 		read -r -a c <"$tmp/writer.$pid" || c=(0 0 0 1)
 		for i in 0 1 2 3; do
 			sum[i]=$((sum[i] + c[i]))
 		done
+		((fewest < 0 || c[0] < fewest)) && fewest=${c[0]}
 	done
+	overlap=$(overlaps)
 	read -r rn rodd <"$tmp/reader.$rpid" || { rn=0 rodd=1; }
 	total_hammer=$((total_hammer + sum[0]))
 	writes=$((writes + sum[0]))
 	lp_diag "round $round: ${sum[0]} writes: ${sum[1]} ok, ${sum[2]} EINVAL," \
 		"${sum[3]} other; $rn attribute reads"
+	what="round $round: every writer wrote $MIN_WRITES times or more, writes overlapped"
+	if ((fewest >= MIN_WRITES && overlap > 0)); then
+		lp_pass "$what ($overlap)"
+	else
+		lp_fail "$what" "fewest writes by one writer: $fewest, overlapping writes: $overlap"
+	fi
 	if ((sum[3] == 0 && rodd == 0 && sum[1] > 0)); then
 		lp_pass "round $round: every write succeeded or got EINVAL, every read 0 or 1"
 	else

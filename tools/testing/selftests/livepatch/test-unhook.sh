@@ -11,7 +11,8 @@
 # or not yet; the patched module can go right after the transition, and
 # comes back unhooked.
 #
-# test_lp_stack_1 and _2 replace f1 of test_lp_mod_target.
+# test_lp_stack_1 and _2 replace f1 of test_lp_mod_target; test_lp_delay
+# holds the work that frees a patch.
 
 # shellcheck source=functions.sh
 . "$(dirname "$0")/functions.sh"
@@ -19,11 +20,12 @@
 T=test_lp_mod_target
 S1=test_lp_stack_1
 S2=test_lp_stack_2
+D=test_lp_delay
 F1=test_lp_mod_f1_show
 PROC=/proc/test_lp_mod
 ROUNDS=5
 
-lp_begin $((9 + ROUNDS * 5 + 8)) "$T" "$S1" "$S2"
+lp_begin $((9 + ROUNDS * 5 + 9)) "$T" "$S1" "$S2" "$D"
 
 unload_both() {
 	lp_unload_disabled "$S1" && lp_disable_unload "$S2"
@@ -45,12 +47,24 @@ lp_check_not_ftraced "no ftrace user is left on f1 once it has" "$F1"
 lp_ok "$S1 can be removed" lp_unload_disabled "$S1"
 
 # Patch f1 again right after the transition that unpatched it: S2 comes
-# while S1's patch is being freed and f1's handler detached.
+# while S1's patch is being freed and f1's handler detached.  Left alone,
+# the free is over before the shell gets there, so in odd rounds
+# test_lp_delay holds the work that frees S1's patch for a moment.  Which
+# of the two orders happened is recorded per round: S2 came early when
+# f1 still had S1's handler, or S1's directory was still there, when it
+# was loaded.  Every delayed round must have been early.
+lp_insmod "$D" func=klp_free_patch_work_fn ms=400 ||
+	lp_bail "cannot load $D: $LP_OUT"
+early=0
 for ((i = 1; i <= ROUNDS; i++)); do
 	r="round $i/$ROUNDS"
+	lp_write "/sys/module/$D/parameters/times" $((i % 2))
 	if ! lp_insmod "$S1" || ! lp_enabled_settled "$S1" ||
 	   ! lp_write "$LP_SYSFS/$S1/enabled" 0 || ! lp_wait_transition "$S1"; then
 		lp_bail "$r: cannot enable and disable $S1: $LP_OUT $LP_ERR"
+	fi
+	if lp_ftraced "$F1" || ! lp_gone "$S1"; then
+		early=$((early + 1))
 	fi
 	lp_ok "$r: load $S2 right after $S1's unpatching" lp_insmod "$S2"
 	lp_ok "$r: $S2 is enabled" lp_enabled_settled "$S2"
@@ -58,6 +72,10 @@ for ((i = 1; i <= ROUNDS; i++)); do
 	lp_check_ftraced "$r: f1 is hooked" "$F1"
 	lp_ok "$r: disable and remove both" unload_both
 done
+delayed=$(lp_read "/sys/module/$D/parameters/delayed")
+lp_ok "$S2 came before $S1 was freed, f1 unhooked: $early of $ROUNDS rounds, $delayed delayed" \
+	test "$early" -ge $(((ROUNDS + 1) / 2)) -a "$delayed" -eq $(((ROUNDS + 1) / 2))
+lp_rmmod "$D" || lp_bail "cannot remove $D: $LP_OUT"
 lp_check_not_ftraced "no ftrace user is left on f1 after the rounds" "$F1"
 
 # The patched module goes right after the transition that unpatched it.

@@ -9,6 +9,9 @@
  *   get OBJ ID                     klp_shadow_get()
  *   free OBJ ID                    klp_shadow_free() with the destructor
  *   free_all ID                    klp_shadow_free_all() with the destructor
+ *   free_all_loud ID               the same with a destructor that also
+ *                                  prints, and counts the calls made with
+ *                                  interrupts disabled (dtor_irqs_off)
  *   count ID                       how many objects have a variable ID
  *   fill ID N SIZE                 get_or_alloc ID on N objects, no ctor
  *   race OBJ ID THREADS ROUNDS     THREADS kthreads get_or_alloc one pair
@@ -35,6 +38,7 @@
 #include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -66,6 +70,7 @@ static struct {
 	atomic_t ctor_bad;
 	atomic_t dtors;
 	atomic_t dtor_bad;
+	atomic_t dtor_irqs_off;
 	u32 dtor_last_val;
 } test_lp_shadow_seen;
 
@@ -119,6 +124,19 @@ static void test_lp_shadow_dtor(void *obj, void *shadow_data)
 	memcpy(&test_lp_shadow_seen.dtor_last_val, shadow_data, sizeof(u32));
 }
 
+/*
+ * A destructor that prints, as some patches' do.  Called from process
+ * context with interrupts on, it must run with them on: printing under a
+ * lock held with interrupts off orders that lock before the console's.
+ */
+static void test_lp_shadow_loud_dtor(void *obj, void *shadow_data)
+{
+	if (irqs_disabled())
+		atomic_inc(&test_lp_shadow_seen.dtor_irqs_off);
+	pr_info("destructing a shadow variable of %p\n", obj);
+	test_lp_shadow_dtor(obj, shadow_data);
+}
+
 /* Report a pointer result; @size bytes of @data were allocated (0: unknown). */
 static void test_lp_shadow_report(void *data, size_t size)
 {
@@ -166,14 +184,40 @@ struct test_lp_shadow_racer {
 	u32 val;
 };
 
+/*
+ * Racers inside klp_shadow_get_or_alloc() right now, and the rounds in
+ * which a constructor ran while another racer was inside too: the race
+ * the rounds are meant to provoke really happened.
+ */
+static atomic_t test_lp_shadow_racing;
+static atomic_t test_lp_shadow_raced;
+
+/*
+ * The constructor waits, up to 200 ms, for another racer to be inside
+ * too: a fixed delay is not enough under QEMU's single-threaded TCG,
+ * which runs one virtual CPU at a time, for up to 100 ms each.
+ */
+static int test_lp_shadow_race_ctor(void *obj, void *shadow_data, void *ctor_data)
+{
+	u64 end = ktime_get_ns() + 200 * NSEC_PER_MSEC;
+
+	while (atomic_read(&test_lp_shadow_racing) < 2 && ktime_get_ns() < end)
+		cpu_relax();
+	if (atomic_read(&test_lp_shadow_racing) > 1)
+		atomic_inc(&test_lp_shadow_raced);
+	return test_lp_shadow_ctor(obj, shadow_data, ctor_data);
+}
+
 static int test_lp_shadow_race_fn(void *p)
 {
 	struct test_lp_shadow_racer *r = p;
 
 	wait_for_completion(r->go);
+	atomic_inc(&test_lp_shadow_racing);
 	r->data = klp_shadow_get_or_alloc(r->arg.obj, r->id, r->arg.size,
-					  GFP_KERNEL, test_lp_shadow_ctor,
+					  GFP_KERNEL, test_lp_shadow_race_ctor,
 					  &r->arg);
+	atomic_dec(&test_lp_shadow_racing);
 	if (r->data)
 		memcpy(&r->val, r->data, sizeof(r->val));
 	/* Never return into this module's text: it may be unloaded by then. */
@@ -241,6 +285,7 @@ static int test_lp_shadow_race(void *obj, unsigned long id, int n, int rounds)
 	racers = kcalloc(n, sizeof(*racers), GFP_KERNEL);
 	if (!racers)
 		return -ENOMEM;
+	atomic_set(&test_lp_shadow_raced, 0);
 	for (i = 0; i < rounds; i++) {
 		ret = test_lp_shadow_race_round(racers, n, obj, id);
 		if (ret < 0)
@@ -248,7 +293,8 @@ static int test_lp_shadow_race(void *obj, unsigned long id, int n, int rounds)
 		bad += ret;
 	}
 	snprintf(test_lp_shadow_result, sizeof(test_lp_shadow_result),
-		 "race rounds %d threads %d inconsistent %d", rounds, n, bad);
+		 "race rounds %d threads %d inconsistent %d raced %d", rounds, n,
+		 bad, atomic_read(&test_lp_shadow_raced));
 	ret = 0;
 out_free:
 	kfree(racers);
@@ -388,6 +434,11 @@ static int test_lp_shadow_cmd(char *buf)
 			return -EINVAL;
 		klp_shadow_free_all(id, test_lp_shadow_dtor);
 		strscpy(test_lp_shadow_result, "freed");
+	} else if (!strcmp(op, "free_all_loud")) {
+		if (sscanf(buf, "%*s %lu", &id) != 1)
+			return -EINVAL;
+		klp_shadow_free_all(id, test_lp_shadow_loud_dtor);
+		strscpy(test_lp_shadow_result, "freed");
 	} else if (!strcmp(op, "count")) {
 		if (sscanf(buf, "%*s %lu", &id) != 1)
 			return -EINVAL;
@@ -413,6 +464,7 @@ static int test_lp_shadow_cmd(char *buf)
 		atomic_set(&test_lp_shadow_seen.ctor_bad, 0);
 		atomic_set(&test_lp_shadow_seen.dtors, 0);
 		atomic_set(&test_lp_shadow_seen.dtor_bad, 0);
+		atomic_set(&test_lp_shadow_seen.dtor_irqs_off, 0);
 		WRITE_ONCE(test_lp_shadow_seen.dtor_last_val, 0);
 		strscpy(test_lp_shadow_result, "reset");
 	} else {
@@ -444,12 +496,13 @@ static int test_lp_shadow_show(struct seq_file *m, void *v)
 	mutex_lock(&test_lp_shadow_lock);
 	seq_printf(m, "result %s\n", test_lp_shadow_result);
 	mutex_unlock(&test_lp_shadow_lock);
-	seq_printf(m, "ctors %d\nctor_bad %d\ndtors %d\ndtor_bad %d\ndtor_last_val %u\n",
+	seq_printf(m, "ctors %d\nctor_bad %d\ndtors %d\ndtor_bad %d\ndtor_last_val %u\ndtor_irqs_off %d\n",
 		   atomic_read(&test_lp_shadow_seen.ctors),
 		   atomic_read(&test_lp_shadow_seen.ctor_bad),
 		   atomic_read(&test_lp_shadow_seen.dtors),
 		   atomic_read(&test_lp_shadow_seen.dtor_bad),
-		   READ_ONCE(test_lp_shadow_seen.dtor_last_val));
+		   READ_ONCE(test_lp_shadow_seen.dtor_last_val),
+		   atomic_read(&test_lp_shadow_seen.dtor_irqs_off));
 	return 0;
 }
 
