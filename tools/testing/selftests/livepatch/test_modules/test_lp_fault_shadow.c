@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Shadow variables when allocations fail, for test-faults.sh.  The init
- * function attaches shadow variables to a few objects with
- * klp_shadow_alloc() and klp_shadow_get_or_alloc(), then frees them, and
- * checks after each step that an allocation which returned NULL left
- * nothing behind and that every one which succeeded is complete: found
- * by klp_shadow_get(), constructed exactly once, destructed exactly once.
- * The test loads it with a failure injected at each allocation in turn.
+ * Shadow variables when allocations fail, for test-faults.sh.  A run
+ * attaches shadow variables to a few objects with klp_shadow_alloc() and
+ * klp_shadow_get_or_alloc(), then frees them, and checks after each step
+ * that an allocation which returned NULL left nothing behind and that
+ * every one which succeeded is complete: found by klp_shadow_get(),
+ * constructed exactly once, destructed exactly once.  Writing 1 to the
+ * "run" parameter makes one run; the test writes it with a failure
+ * injected at each allocation in turn.  A run in a write, rather than in
+ * init, keeps the module loader's own allocations out of the sweep: on a
+ * debug kernel they are hundreds, and the sweep could not reach ours in
+ * its time.
  *
- * Read-only parameters report the run: "created" shadow variables made,
- * "nulls" allocations that returned NULL, "bad" inconsistencies found.
- * Init fails with -EBADMSG when there is any inconsistency.
+ * Read-only parameters report the last run: "created" shadow variables
+ * made, "nulls" allocations that returned NULL, "bad" inconsistencies
+ * found.  The write fails with -EBADMSG when there is any inconsistency.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,6 +24,7 @@
 #include <linux/livepatch.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 
 #define TEST_LP_SHADOW_ID	0x5eed
 #define TEST_LP_SHADOW_NR	8
@@ -32,7 +37,7 @@ module_param(nulls, int, 0444);
 MODULE_PARM_DESC(nulls, "shadow allocations that returned NULL");
 static int bad;
 module_param(bad, int, 0444);
-MODULE_PARM_DESC(bad, "inconsistencies found (init fails if any)");
+MODULE_PARM_DESC(bad, "inconsistencies found (the run fails if any)");
 
 /* What gets shadowed; only the addresses matter. */
 static int test_lp_shadow_objs[TEST_LP_SHADOW_NR];
@@ -110,10 +115,17 @@ static void test_lp_shadow_got(int i, void *data)
 	test_lp_shadow_check(i);
 }
 
-static int __init test_lp_fault_shadow_init(void)
+static int test_lp_fault_shadow_run(void)
 {
 	void *obj;
 	int i;
+
+	created = 0;
+	nulls = 0;
+	bad = 0;
+	memset(test_lp_shadow_ctors, 0, sizeof(test_lp_shadow_ctors));
+	memset(test_lp_shadow_dtors, 0, sizeof(test_lp_shadow_dtors));
+	memset(test_lp_shadow_data, 0, sizeof(test_lp_shadow_data));
 
 	/* Half of the objects through klp_shadow_alloc() ... */
 	for (i = 0; i < TEST_LP_SHADOW_NR; i += 2) {
@@ -146,6 +158,29 @@ static int __init test_lp_fault_shadow_init(void)
 	pr_info("%d created, %d allocations returned NULL, %d inconsistencies\n",
 		created, nulls, bad);
 	return bad ? -EBADMSG : 0;
+}
+
+/* Module parameters are set under a mutex of their own: one run at a time. */
+static int test_lp_fault_shadow_set_run(const char *val,
+					const struct kernel_param *kp)
+{
+	bool go;
+	int ret = kstrtobool(val, &go);
+
+	if (ret || !go)
+		return ret ?: -EINVAL;
+	return test_lp_fault_shadow_run();
+}
+
+static const struct kernel_param_ops test_lp_fault_shadow_run_ops = {
+	.set = test_lp_fault_shadow_set_run,
+};
+module_param_cb(run, &test_lp_fault_shadow_run_ops, NULL, 0200);
+MODULE_PARM_DESC(run, "write 1 to make one run");
+
+static int __init test_lp_fault_shadow_init(void)
+{
+	return 0;
 }
 
 static void __exit test_lp_fault_shadow_exit(void)
