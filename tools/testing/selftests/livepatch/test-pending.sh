@@ -29,7 +29,7 @@ P=test_lp_cm
 F=test_lp_fork_fail
 FP=/sys/module/$F/parameters
 DBG=/sys/kernel/debug/livepatch/transition
-ATTEMPTS=10
+ATTEMPTS=30
 STALE_MAX_MS=250
 
 lp_begin 17 "$T" "$P" "$F"
