@@ -10,10 +10,11 @@ H := harness
 # every part of the core, within CI's time. "make debug-test" runs all.
 # DEBUG_SUBSET= (empty) skips the debug kernel.
 # About 16 min under TCG, plus about 8 min of conformance; all scripts take
-# about 65 min (2026-12-04, before test-midload, -sysfs-lock and -nudge).
+# about 36 min with conformance (make debug-test, 2026-12-07).
 DEBUG_SUBSET ?= test-basic.sh test-bad-patch.sh test-sysfs-input.sh \
 	test-consistency.sh test-direct.sh test-unhook.sh test-replace.sh test-shadow.sh \
-	test-state.sh test-midload.sh test-sysfs-lock.sh test-nudge.sh test-pending.sh
+	test-state.sh test-midload.sh test-sysfs-lock.sh test-nudge.sh test-pending.sh \
+	test-stub-trace.sh
 
 .PHONY: help deps build initramfs run test conformance shell bench patches check \
 	debug-test stress clean distclean
