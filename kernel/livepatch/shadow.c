@@ -75,7 +75,8 @@ struct klp_shadow_key {
  *		an entry until they read it set (acquire)
  * @all:	entry in klp_shadow_list, under klp_shadow_lock
  * @rcu:	defers the kfree() past lookups still walking a chain; used
- *		only after @all was unlinked, hence the union
+ *		only after @all was unlinked, hence the union (see
+ *		klp_shadow_free_rcu())
  * @data:	what the API hands out: zeroed, then set up by the ctor
  */
 struct klp_shadow {
@@ -259,7 +260,7 @@ static void klp_shadow_link_all(struct klp_shadow *shadow)
 /*
  * Unlink @shadow from every table; klp_shadow_lock held.  Lookups that
  * reached it may still be looking at it or stepping past it: the caller
- * frees it with kfree_rcu().
+ * frees it with klp_shadow_free_rcu().
  */
 static void klp_shadow_unlink_all(struct klp_shadow *shadow)
 {
@@ -352,6 +353,23 @@ static __always_inline struct klp_shadow *klp_shadow_find(void *obj,
 				  lockdep_is_held(&klp_shadow_lock)), obj, id);
 }
 
+static void klp_shadow_rcu_cb(struct rcu_head *head)
+{
+	kfree(container_of(head, struct klp_shadow, rcu));
+}
+
+/*
+ * Free @shadow once lookups that may have met it are over.  call_rcu()
+ * rather than kfree_rcu(): the latter takes a lock of its own (and, with
+ * kmemleak, kmemleak's), which callers holding pi_lock or a runqueue
+ * lock, as patches of scheduler code do, must not be made to take.
+ * Never called under klp_shadow_lock, for the same reason.
+ */
+static void klp_shadow_free_rcu(struct klp_shadow *shadow)
+{
+	call_rcu(&shadow->rcu, klp_shadow_rcu_cb);
+}
+
 /*
  * Take one entry out of the tables and onto @gone, a list of the caller's;
  * klp_shadow_lock held.  klp_shadow_destroy() finishes it off.
@@ -369,7 +387,7 @@ static void klp_shadow_unlink(struct klp_shadow *shadow, struct list_head *gone)
  * console's and the scheduler's locks, and then a patch that uses shadow
  * variables under a runqueue lock or pi_lock could deadlock with it.
  * Nothing can find the entries any more; lookups that met one before it
- * was unlinked are waited for by kfree_rcu().
+ * was unlinked are waited for by klp_shadow_free_rcu().
  */
 static void klp_shadow_destroy(struct list_head *gone, klp_shadow_dtor_t dtor)
 {
@@ -378,7 +396,7 @@ static void klp_shadow_destroy(struct list_head *gone, klp_shadow_dtor_t dtor)
 	list_for_each_entry_safe(shadow, next, gone, all) {
 		if (dtor)
 			dtor(shadow->key.obj, shadow->data);
-		kfree_rcu(shadow, rcu);
+		klp_shadow_free_rcu(shadow);
 	}
 }
 
@@ -423,7 +441,7 @@ static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
 			       unsigned long id, klp_shadow_ctor_t ctor,
 			       void *ctor_data, bool *existed)
 {
-	struct klp_shadow *found;
+	struct klp_shadow *found, *failed = NULL;
 	unsigned long flags;
 	void *data = NULL;
 	int err = 0;
@@ -444,7 +462,7 @@ static void *klp_shadow_insert(struct klp_shadow *fresh, void *obj,
 		if (err) {
 			/* Lookups may have met it, never ready: wait for them. */
 			klp_shadow_unlink_all(fresh);
-			kfree_rcu(fresh, rcu);
+			failed = fresh;
 			fresh = NULL;
 			goto out_unlock;
 		}
@@ -462,6 +480,8 @@ out_unlock:
 
 	/* Never linked, so no lookup can have seen it: no grace period. */
 	kfree(fresh);
+	if (failed)
+		klp_shadow_free_rcu(failed);
 	if (err)
 		pr_err("Failed to construct shadow variable <%p, %lx> (%d)\n",
 		       obj, id, err);
