@@ -9,12 +9,12 @@ H := harness
 # kmemleak), besides upstream's conformance suite: the scripts that reach
 # every part of the core, within CI's time. "make debug-test" runs all.
 # DEBUG_SUBSET= (empty) skips the debug kernel.
-# About 16 min under TCG, plus about 8 min of conformance; all scripts take
+# About 20 min under TCG, plus about 8 min of conformance; all scripts take
 # about 36 min with conformance (make debug-test, 2026-12-07).
 DEBUG_SUBSET ?= test-basic.sh test-bad-patch.sh test-sysfs-input.sh \
 	test-consistency.sh test-direct.sh test-unhook.sh test-replace.sh test-shadow.sh \
 	test-state.sh test-midload.sh test-sysfs-lock.sh test-nudge.sh test-pending.sh \
-	test-stub-trace.sh
+	test-stub-trace.sh test-stress.sh
 
 .PHONY: help deps build initramfs run test conformance shell bench patches check \
 	debug-test stress clean distclean

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Many transitions under load.  While reader processes call patched
-# functions in a loop, a fork storm runs and a kthread spins in a patched
-# function, the test
+# functions in a loop, a walker reads every sysfs and debugfs file of the
+# core, a fork storm runs and a kthread spins in a patched function, the
+# test
 #   1. enables and disables test_lp_basic over and over, on top of the
 #      atomic-replace patch test_lp_stress_b, unloading and reloading
 #      test_lp_target between cycles and under the enabled patches;
@@ -60,7 +61,7 @@ SPLAT+='|suspicious RCU usage|unreferenced object|KASAN:|UBSAN:|general protecti
 SPLAT+='|soft lockup|hard LOCKUP|blocked for more than|rcu: INFO|list_(add|del) corruption'
 SPLAT+='|refcount_t:|ODEBUG:'
 
-lp_begin 25 "$T" "$B" "$SA" "$SB"
+lp_begin 27 "$T" "$B" "$SA" "$SB"
 if [[ ! "$CYCLES" =~ ^[0-9]+$ ]] || ((CYCLES < 2)) || [[ ! "$BUDGET" =~ ^[0-9]+$ ]]; then
 	lp_bail "LP_STRESS_CYCLES must be a number >= 2, LP_STRESS_SECONDS a number"
 fi
@@ -155,6 +156,23 @@ reader() {
 	echo "$n $bad $absent" >"$tmp/reader.$BASHPID"
 }
 
+# walker: read every sysfs and debugfs file of the core, for every patch,
+# object and function there is at the moment, until told to stop; files
+# come and go with the patches, so failed reads are expected.  Readers of
+# these files once deadlocked against the freeing of their own nodes.
+# Leaves the number of files read in $tmp/walker.$BASHPID.
+walker() {
+	local n=0 f end=$((SECONDS + LOOP_LIMIT))
+	while [[ ! -e "$tmp/stop" ]] && ((SECONDS < end)); do
+		for f in "$LP_SYSFS"/*/* "$LP_SYSFS"/*/*/* "$LP_SYSFS"/*/*/*/* \
+			 /sys/kernel/debug/livepatch/*; do
+			[[ -f "$f" ]] || continue
+			read -r _ 2>/dev/null <"$f" && n=$((n + 1))
+		done
+	done
+	echo "$n" >"$tmp/walker.$BASHPID"
+}
+
 # storm: start short-lived processes until told to stop.
 storm() {
 	local n=0 end=$((SECONDS + LOOP_LIMIT))
@@ -192,13 +210,14 @@ start_load() {
 		bg_phase reader /proc/cmdline "${cmd[@]}"
 		bg_phase reader "$PLAIN" "${plain[@]}"
 	done
+	bg_phase walker
 	lp_bg storm
 	PHASE_PIDS+=("$LP_BG")
 	lp_write "$SPIN" start
 }
 
 # stop_load: stop the background load; adds its counters to READS, BAD,
-# ABSENT_READS and FORKS, and keeps the first mismatches in $tmp/bad.
+# ABSENT_READS, FORKS and WALKS, and keeps the first mismatches in $tmp/bad.
 stop_load() {
 	local pid n b a
 	touch "$tmp/stop"
@@ -209,13 +228,15 @@ stop_load() {
 			READS=$((READS + n)) BAD=$((BAD + b)) ABSENT_READS=$((ABSENT_READS + a))
 		elif [[ -f "$tmp/storm.$pid" ]]; then
 			FORKS=$((FORKS + $(cat "$tmp/storm.$pid")))
+		elif [[ -f "$tmp/walker.$pid" ]]; then
+			WALKS=$((WALKS + $(cat "$tmp/walker.$pid")))
 		else
 			BAD=$((BAD + 1))
 			echo "background job $pid left no counters" >>"$tmp/bad.$pid"
 		fi
 	done
 	cat "$tmp"/bad.* 2>/dev/null | head -n 10 >"$tmp/bad"
-	rm -f "$tmp"/bad.* "$tmp"/reader.* "$tmp"/storm.*
+	rm -f "$tmp"/bad.* "$tmp"/reader.* "$tmp"/storm.* "$tmp"/walker.*
 	PHASE_PIDS=()
 }
 
@@ -393,7 +414,7 @@ TOTAL_READS=0 TOTAL_FORKS=0 TOTAL_BAD=0
 # --- phase 1: enable and disable ---------------------------------------------
 
 N1=$((CYCLES / 2))
-READS=0 BAD=0 ABSENT_READS=0 FORKS=0
+READS=0 BAD=0 ABSENT_READS=0 FORKS=0 WALKS=0
 if ! lp_ok "load $SB, to stay underneath" lp_insmod "$SB" || ! lp_enabled_settled "$SB"; then
 	lp_bail "cannot enable $SB: $LP_OUT"
 fi
@@ -413,6 +434,7 @@ lp_diag "phase 1: $DONE of $N1 cycles, $READS reads ($ABSENT_READS while $T was 
 	"$FORKS processes started, $BAD unexpected results"
 check_load "every read during the enable/disable cycles saw the old or the new version"
 lp_ok "the readers kept reading throughout" test "$READS" -gt "$DONE"
+lp_ok "the sysfs and debugfs walker kept reading (${WALKS:-0} files)" test "${WALKS:-0}" -gt "$DONE"
 add_totals
 spin_is() {
 	[[ "$(lp_read "$SPIN")" =~ ^running\ $1\ [1-9] ]]
@@ -423,7 +445,7 @@ lp_eq "only $SB is left in $LP_SYSFS" "$SB" "$(lp_subdirs "$LP_SYSFS")"
 # --- phase 2: atomic replace back and forth ----------------------------------
 
 N2=$((CYCLES - N1))
-READS=0 BAD=0 ABSENT_READS=0 FORKS=0
+READS=0 BAD=0 ABSENT_READS=0 FORKS=0 WALKS=0
 start_load "$SA: patched cmdline|$SB: patched cmdline" \
 	"$SA: patched|$SB: patched|$ABSENT"
 FAILED=""
@@ -440,6 +462,7 @@ lp_diag "phase 2: $DONE of $N2 cycles, $READS reads ($ABSENT_READS while $T was 
 	"$FORKS processes started, $BAD unexpected results"
 check_load "every read during the replace cycles saw one of the two patches"
 lp_ok "the readers kept reading throughout" test "$READS" -gt "$DONE"
+lp_ok "the sysfs and debugfs walker kept reading (${WALKS:-0} files)" test "${WALKS:-0}" -gt "$DONE"
 add_totals
 lp_ok "the spinning kthread runs a patched step" lp_poll "$LP_TIMEOUT" spin_is patched
 

@@ -49,11 +49,11 @@ lp_ok "$S1 can be removed" lp_unload_disabled "$S1"
 # Patch f1 again right after the transition that unpatched it: S2 comes
 # while S1's patch is being freed and f1's handler detached.  Left alone,
 # the free is over before the shell gets there, so in odd rounds
-# test_lp_delay holds the work that frees S1's patch for a moment.  Which
+# test_lp_delay holds the work that frees S1's patch for a second.  Which
 # of the two orders happened is recorded per round: S2 came early when
 # f1 still had S1's handler, or S1's directory was still there, when it
 # was loaded.  Every delayed round must have been early.
-lp_insmod "$D" func=klp_free_patch_work_fn ms=400 ||
+lp_insmod "$D" func=klp_free_patch_work_fn ms=1000 ||
 	lp_bail "cannot load $D: $LP_OUT"
 early=0
 for ((i = 1; i <= ROUNDS; i++)); do
