@@ -273,14 +273,14 @@ static void klp_note_switched(void)
  * Switch @task without checking it: the caller knows it cannot be
  * running any function of the transition, or an admin forced it.
  */
-static void klp_switch_begin(void)
+static void klp_count_switch_begin(void)
 {
 	atomic_inc(&klp_switches_begun);
 	/* Before the flag is cleared; pairs with klp_recount_pending(). */
 	smp_mb__after_atomic();
 }
 
-static void klp_switch_end(void)
+static void klp_count_switch_end(void)
 {
 	/* After the count went down; pairs with klp_recount_pending(). */
 	smp_mb__before_atomic();
@@ -293,14 +293,14 @@ static void klp_switch_now(struct task_struct *task, int path)
 
 	if (!klp_patch_pending(task))
 		return;
-	klp_switch_begin();
+	klp_count_switch_begin();
 	if (test_and_clear_tsk_thread_flag(task, TIF_PATCH_PENDING)) {
 		target = READ_ONCE(klp_target_state);
 		task->patch_state = target;
 		trace_klp_task_switch(task, target, path);
 		klp_note_switched();
 	}
-	klp_switch_end();
+	klp_count_switch_end();
 }
 
 /* ---- which code a task must not be in -------------------------------- */
@@ -595,10 +595,10 @@ void __klp_sched_try_switch(void)
 		 * klp_start_transition().
 		 */
 		smp_rmb();
-		klp_switch_begin();
+		klp_count_switch_begin();
 		if (klp_try_switch_task(current, &b) > 0)
 			klp_note_switched();
-		klp_switch_end();
+		klp_count_switch_end();
 	}
 	preempt_enable();
 }

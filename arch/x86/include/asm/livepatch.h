@@ -70,8 +70,9 @@ static __always_inline void klp_arch_set_pc(struct ftrace_regs *fregs,
  * Only the 32-bit immediate of the MOV differs between slots in use;
  * klp_arch_slot_set() writes it with text_poke() while nothing can reach
  * the slot, then makes every CPU serialise, since a slot used before may
- * still be in some CPU's decoded instructions.  MOV stores a sign-extended immediate, which reaches
- * every address of kernel and module text (the top 2 GiB).
+ * still be in some CPU's decoded instructions.  MOV stores a
+ * sign-extended immediate, which reaches every address of kernel and
+ * module text (the top 2 GiB).
  *
  * With call-depth tracking (retbleed=stuff), ftrace calls a direct
  * target without the call thunk that counts a call, so each slot counts
