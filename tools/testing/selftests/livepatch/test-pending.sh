@@ -40,20 +40,20 @@ lp_insmod "$T" || lp_bail "cannot load $T: $LP_OUT"
 lp_insmod "$F" || lp_bail "cannot load $F: $LP_OUT"
 [[ -r "$DBG" ]] || lp_bail "no $DBG"
 
-# count_true: the transition's pending_count equals the number of tasks
+# count_and_tasks: the transition's pending_count and the number of tasks
 # debugfs lists for it (the lines after the column header).
-count_true() {
-	awk '/^pending_count:/ { count = $2 }
-	     tasks { n++ }
-	     /^pid / { tasks = 1 }
-	     END { exit !(count != "" && count == n) }' "$DBG"
-}
-
 count_and_tasks() {
 	awk '/^pending_count:/ { count = $2 }
 	     tasks { n++ }
 	     /^pid / { tasks = 1 }
-	     END { printf "pending_count %s, %d task(s) listed", count, n }' "$DBG"
+	     END { printf "%s %d\n", count, n }' "$DBG"
+}
+
+# count_true: the two agree.
+count_true() {
+	local count n
+	read -r count n < <(count_and_tasks)
+	[[ -n "$count" && "$count" == "$n" ]]
 }
 
 fired() { lp_read "$FP/fired"; }
@@ -104,7 +104,8 @@ lp_ok "a fork failed after klp_copy_process() counted its child (attempt $forked
 ((forked)) || lp_bail "the failing fork never happened"
 lp_ok "the transition still waits for the parked reader" lp_in_transition "$P"
 lp_ok "the pending count comes back to the tasks it waits for" lp_poll 10 count_true
-lp_diag "debugfs: $(count_and_tasks)"
+read -r count n < <(count_and_tasks)
+lp_diag "debugfs: pending_count $count, $n task(s) listed"
 lp_gate_open
 lp_reader_result "$reader" "$tmp/reader"
 lp_match "the reader, inside the original all along, read it" "$T: original" "$LP_READ"

@@ -12,8 +12,9 @@
 
 #include <linux/atomic.h>
 #include <linux/delay.h>
-#include <linux/ftrace.h>
 #include <linux/module.h>
+
+#include "test_lp_hook.h"
 
 static char func[KSYM_NAME_LEN];
 module_param_string(func, func, sizeof(func), 0444);
@@ -74,27 +75,14 @@ static struct ftrace_ops test_lp_delay_ops = {
 
 static int __init test_lp_delay_init(void)
 {
-	int ret;
-
 	if (!func[0])
 		return -EINVAL;
-	ret = ftrace_set_filter(&test_lp_delay_ops, func, strlen(func), 0);
-	if (ret) {
-		pr_err("cannot trace %s: %d\n", func, ret);
-		return ret;
-	}
-	ret = register_ftrace_function(&test_lp_delay_ops);
-	if (ret) {
-		pr_err("cannot register the callback: %d\n", ret);
-		ftrace_free_filter(&test_lp_delay_ops);
-	}
-	return ret;
+	return test_lp_hook_start(&test_lp_delay_ops, func);
 }
 
 static void __exit test_lp_delay_exit(void)
 {
-	unregister_ftrace_function(&test_lp_delay_ops);
-	ftrace_free_filter(&test_lp_delay_ops);
+	test_lp_hook_stop(&test_lp_delay_ops);
 }
 
 module_init(test_lp_delay_init);

@@ -14,10 +14,11 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ftrace.h>
 #include <linux/livepatch.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
+
+#include "test_lp_hook.h"
 
 static int victim;
 module_param(victim, int, 0644);
@@ -50,27 +51,14 @@ static struct ftrace_ops test_lp_fork_ops = {
 
 static int __init test_lp_fork_fail_init(void)
 {
-	/* Writable: the filter parser may edit its input. */
 	char name[] = "klp_copy_process";
-	int ret;
 
-	ret = ftrace_set_filter(&test_lp_fork_ops, name, strlen(name), 0);
-	if (ret) {
-		pr_err("cannot trace %s: %d\n", name, ret);
-		return ret;
-	}
-	ret = register_ftrace_function(&test_lp_fork_ops);
-	if (ret) {
-		pr_err("cannot register the callback: %d\n", ret);
-		ftrace_free_filter(&test_lp_fork_ops);
-	}
-	return ret;
+	return test_lp_hook_start(&test_lp_fork_ops, name);
 }
 
 static void __exit test_lp_fork_fail_exit(void)
 {
-	unregister_ftrace_function(&test_lp_fork_ops);
-	ftrace_free_filter(&test_lp_fork_ops);
+	test_lp_hook_stop(&test_lp_fork_ops);
 }
 
 module_init(test_lp_fork_fail_init);
