@@ -100,6 +100,21 @@ TRACE_EVENT(klp_transition_end,
 		  __entry->duration_ns, __entry->forced)
 );
 
+TRACE_EVENT(klp_hooks,
+	TP_PROTO(bool armed, u64 duration_ns),
+	TP_ARGS(armed, duration_ns),
+	TP_STRUCT__entry(
+		__field(bool, armed)
+		__field(u64, duration_ns)
+	),
+	TP_fast_assign(
+		__entry->armed = armed;
+		__entry->duration_ns = duration_ns;
+	),
+	TP_printk("%s duration_ns=%llu",
+		  __entry->armed ? "armed" : "disarmed", __entry->duration_ns)
+);
+
 TRACE_EVENT(klp_task_switch,
 	TP_PROTO(struct task_struct *task, int target, int path),
 	TP_ARGS(task, target, path),

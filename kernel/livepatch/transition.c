@@ -179,18 +179,66 @@ static struct {
 } klp_report[KLP_REPORT_MAX_TASKS];
 static unsigned int klp_report_nr;
 
-/* The cond_resched() hook and the reaped-task probe are on; klp_mutex. */
+/*
+ * The hooks that only a transition needs: the cond_resched() hook and the
+ * reaped-task probe.  Arming or disarming the first patches every
+ * cond_resched() call site in the kernel and in modules, one text_poke
+ * and three rounds of IPIs per site when PREEMPT_DYNAMIC uses static
+ * calls; on a busy machine that takes long (tens of seconds under TCG).
+ * So they are armed when a transition starts and stay armed until none
+ * has run for livepatch.hooks_linger_ms: back-to-back transitions pay
+ * once, and no transition waits for the disarming.
+ *
+ * klp_hooks_mutex nests inside klp_mutex and protects everything below
+ * up to klp_free_probe_gp_set; the disarm work takes it alone, so a long
+ * disarm holds up only the next transition's start, never an end.
+ */
+static DEFINE_MUTEX(klp_hooks_mutex);
 static bool klp_hooks_armed;
-/* The reaped-task probe could be registered when they were; klp_mutex. */
+/* A transition runs and needs them: the disarm work leaves them alone. */
+static bool klp_hooks_in_use;
+/* The reaped-task probe could be registered when they were armed. */
 static bool klp_free_probe;
 /*
  * RCU grace-period cookie taken when the probe was last unregistered: a
  * probe call that began before that may still run until a grace period
  * has passed (tracepoint probes run with preemption disabled), and must
- * not decrement the count of the next transition; klp_mutex.
+ * not decrement the count of the next transition.
  */
 static unsigned long klp_free_probe_gp;
 static bool klp_free_probe_gp_set;
+
+#define KLP_HOOKS_LINGER_DEFAULT_MS	10000
+#define KLP_HOOKS_LINGER_MAX_MS		3600000
+/* Written through the parameter at any time, read when a transition ends. */
+static unsigned int klp_hooks_linger_ms = KLP_HOOKS_LINGER_DEFAULT_MS;
+
+static int klp_hooks_linger_set(const char *val,
+				const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms > KLP_HOOKS_LINGER_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(klp_hooks_linger_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops klp_hooks_linger_ops = {
+	.set = klp_hooks_linger_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(hooks_linger_ms, &klp_hooks_linger_ops, &klp_hooks_linger_ms, 0644);
+MODULE_PARM_DESC(hooks_linger_ms,
+		 "how long the cond_resched() hook stays armed after a transition (ms, 0-3600000, default 10000)");
+
+static void klp_hooks_disarm_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(klp_hooks_disarm_work, klp_hooks_disarm_fn);
 
 /* Stack buffer for the check; used with interrupts or preemption off. */
 static DEFINE_PER_CPU(unsigned long[KLP_MAX_STACK_ENTRIES], klp_stack_buf);
@@ -634,25 +682,26 @@ static void klp_task_freed(void *data, struct task_struct *task)
 	klp_switch_now(task, KLP_SWITCH_REAPED);
 }
 
-/* Arm or disarm the hooks that only a running transition needs. */
-static void klp_arm_hooks(bool on)
+/* noinline: test-hooks.sh holds a disarm open with an ftrace hook here. */
+static noinline void klp_hooks_set(bool on)
 {
-	klp_assert_locked();
-	if (klp_hooks_armed == on)
-		return;
-	klp_hooks_armed = on;
+	u64 start = ktime_get_ns();
 
+	lockdep_assert_held(&klp_hooks_mutex);
+	klp_hooks_armed = on;
 	/*
 	 * The probe only speeds completion up when pending tasks are reaped;
 	 * without it (registering allocates, and may fail) the rescans,
 	 * which walk the live tasks, still see the end.
 	 */
 	if (IS_ENABLED(CONFIG_TRACEPOINTS)) {
-		if (on)
+		if (on) {
+			if (klp_free_probe_gp_set)
+				cond_synchronize_rcu(klp_free_probe_gp);
 			klp_free_probe =
 				!register_trace_sched_process_free(klp_task_freed,
 								   NULL);
-		else if (klp_free_probe) {
+		} else if (klp_free_probe) {
 			unregister_trace_sched_process_free(klp_task_freed,
 							    NULL);
 			klp_free_probe_gp = get_state_synchronize_rcu();
@@ -660,6 +709,43 @@ static void klp_arm_hooks(bool on)
 		}
 	}
 	klp_cond_resched_arm(on);
+	trace_klp_hooks(on, ktime_get_ns() - start);
+}
+
+/*
+ * A transition starts: arm the hooks unless they still are.  Waits for a
+ * disarm that is under way.  Before the pending count is reset, so that
+ * no probe call of an earlier transition lowers the new count.
+ */
+static void klp_hooks_get(void)
+{
+	klp_assert_locked();
+	/* A disarm already running is waited for below. */
+	cancel_delayed_work(&klp_hooks_disarm_work);
+	mutex_lock(&klp_hooks_mutex);
+	klp_hooks_in_use = true;
+	if (!klp_hooks_armed)
+		klp_hooks_set(true);
+	mutex_unlock(&klp_hooks_mutex);
+}
+
+/* A transition ended: disarm the hooks once none has run for a while. */
+static void klp_hooks_put(void)
+{
+	klp_assert_locked();
+	mutex_lock(&klp_hooks_mutex);
+	klp_hooks_in_use = false;
+	mutex_unlock(&klp_hooks_mutex);
+	mod_delayed_work(system_wq, &klp_hooks_disarm_work,
+			 msecs_to_jiffies(READ_ONCE(klp_hooks_linger_ms)));
+}
+
+static void klp_hooks_disarm_fn(struct work_struct *work)
+{
+	mutex_lock(&klp_hooks_mutex);
+	if (klp_hooks_armed && !klp_hooks_in_use)
+		klp_hooks_set(false);
+	mutex_unlock(&klp_hooks_mutex);
 }
 
 /* ---- the transition -------------------------------------------------- */
@@ -812,12 +898,13 @@ void klp_start_transition(void)
 			  msecs_to_jiffies(KLP_REPORT_AFTER_MS);
 	klp_rescan_delay = msecs_to_jiffies(KLP_RESCAN_MIN_MS) ?: 1;
 	/*
-	 * The last transition's probe calls are over before its count is
-	 * reset; almost always a grace period has passed since, and this
-	 * returns at once.
+	 * The probe calls of the last transition are over before its count
+	 * is reset: klp_hooks_get() waited for them if the probe was
+	 * unregistered since.  If it stayed registered, a task reaped with
+	 * an old flag may still lower the new count; the rescan corrects
+	 * that (klp_recount_pending()).
 	 */
-	if (klp_free_probe_gp_set)
-		cond_synchronize_rcu(klp_free_probe_gp);
+	klp_hooks_get();
 	atomic_set(&klp_pending_count, 0);
 
 	/*
@@ -830,7 +917,6 @@ void klp_start_transition(void)
 	smp_wmb();
 	klp_for_every_task(klp_task_mark_pending);
 
-	klp_arm_hooks(true);
 	trace_klp_transition_start(klp_patch_name(), klp_target_state,
 				   atomic_read(&klp_pending_count));
 }
@@ -1059,7 +1145,6 @@ static void klp_complete_transition(void)
 			klp_free_nops(patch);
 	}
 
-	klp_arm_hooks(false);
 	klp_for_every_task(klp_task_reset_state);
 
 	/* Both branches above waited for every reader of the ranges. */
@@ -1071,6 +1156,8 @@ static void klp_complete_transition(void)
 		  klp_state_name(klp_target_state));
 	trace_klp_transition_end(klp_patch_name(), klp_target_state,
 				 ktime_get_ns() - klp_start_ns, klp_was_forced);
+	/* After the end is reported: the disarm may follow at once. */
+	klp_hooks_put();
 
 	/*
 	 * A rescan still queued from this transition (up to a second away)

@@ -249,6 +249,14 @@ lp_cleanup() {
 		echo "$LP_NUDGE_SAVED" >"$LP_NUDGE" 2>/dev/null
 		LP_NUDGE_SAVED=""
 	fi
+	if [[ -n "$LP_DIRECT_SAVED" ]]; then
+		echo "$LP_DIRECT_SAVED" >"$LP_DIRECT" 2>/dev/null
+		LP_DIRECT_SAVED=""
+	fi
+	if [[ -n "$LP_LINGER_SAVED" ]]; then
+		echo "$LP_LINGER_SAVED" >"$LP_LINGER" 2>/dev/null
+		LP_LINGER_SAVED=""
+	fi
 	return 0
 }
 
@@ -259,6 +267,31 @@ LP_NUDGE_SAVED=""
 lp_nudge_set() {
 	[[ -n "$LP_NUDGE_SAVED" ]] || LP_NUDGE_SAVED=$(cat "$LP_NUDGE" 2>/dev/null)
 	lp_write "$LP_NUDGE" "$1"
+}
+
+# lp_linger_set MS: the transition hooks stay armed MS after a transition
+# (the core's livepatch.hooks_linger_ms); the value before is restored at
+# exit.
+LP_LINGER=/sys/module/livepatch/parameters/hooks_linger_ms
+LP_LINGER_SAVED=""
+lp_linger_set() {
+	[[ -n "$LP_LINGER_SAVED" ]] || LP_LINGER_SAVED=$(cat "$LP_LINGER" 2>/dev/null)
+	lp_write "$LP_LINGER" "$1"
+}
+
+# lp_locked_down: the kernel is in lockdown (integrity or above), which
+# forbids writing debugfs.
+lp_locked_down() {
+	grep -Eq '\[(integrity|confidentiality)\]' /sys/kernel/security/lockdown 2>/dev/null
+}
+
+# lp_direct_set 0|1: direct mode off or on (debugfs "direct"); the value
+# before is restored at exit.  Fails where direct mode is not built.
+LP_DIRECT=/sys/kernel/debug/livepatch/direct
+LP_DIRECT_SAVED=""
+lp_direct_set() {
+	[[ -n "$LP_DIRECT_SAVED" ]] || LP_DIRECT_SAVED=$(cat "$LP_DIRECT" 2>/dev/null)
+	lp_write "$LP_DIRECT" "$1"
 }
 
 # lp_bg CMD...: run CMD in the background; killed at exit if still there.
@@ -382,8 +415,15 @@ lp_gone() {
 }
 
 # lp_wait_transition PATCH: until PATCH is not in transition (or gone).
+# On a timeout, the core's own view of the transition (which tasks block it
+# and why) goes to the log, so that a failure names its cause.
 lp_wait_transition() {
-	lp_poll "$LP_TIMEOUT" lp_transition_done "$1"
+	local view
+	lp_poll "$LP_TIMEOUT" lp_transition_done "$1" && return 0
+	view=$(timeout 5 head -n 40 /sys/kernel/debug/livepatch/transition 2>&1) ||
+		view="$view (no view within 5 s: klp_mutex is held?)"
+	lp_diag "transition of $1 still running after ${LP_TIMEOUT}s:" "$view"
+	return 1
 }
 
 # lp_wait_gone PATCH: until the core has dropped PATCH's sysfs directory.
