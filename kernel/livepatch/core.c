@@ -1365,31 +1365,12 @@ err_unbind:
 	return ret;
 }
 
-/**
- * klp_module_coming() - patch a module that is loading
- * @mod:	the module, in MODULE_STATE_COMING, before its init runs
- *
- * Every registered patch with an object for @mod resolves it, runs its
- * pre_patch callback and patches it.  If any of them fails, the ones
- * before it are undone and the load is refused.
- *
- * Context: process context, called by the module loader without
- * module_mutex; takes klp_mutex.
- * Return: 0, or the error that refuses the module.
- */
-int klp_module_coming(struct module *mod)
+/* klp_module_coming() under klp_mutex. */
+static int klp_module_coming_locked(struct module *mod)
 {
 	struct klp_object *obj;
 	struct klp_patch *patch;
 	int ret;
-
-	if (WARN_ON_ONCE(mod->state != MODULE_STATE_COMING))
-		return -EINVAL;
-
-	if (!strcmp(mod->name, "vmlinux")) {
-		pr_err("a module named vmlinux cannot be live patched\n");
-		return -EINVAL;
-	}
 
 	guard(mutex)(&klp_mutex);
 	/* From now on, patches registered later bind to @mod themselves. */
@@ -1414,6 +1395,40 @@ int klp_module_coming(struct module *mod)
 }
 
 /**
+ * klp_module_coming() - patch a module that is loading
+ * @mod:	the module, in MODULE_STATE_COMING, before its init runs
+ *
+ * Every registered patch with an object for @mod resolves it, runs its
+ * pre_patch callback and patches it.  If any of them fails, the ones
+ * before it are undone and the load is refused.
+ *
+ * Context: process context, called by the module loader without
+ * module_mutex; takes klp_mutex.
+ * Return: 0, or the error that refuses the module.
+ */
+int klp_module_coming(struct module *mod)
+{
+	int ret;
+
+	if (WARN_ON_ONCE(mod->state != MODULE_STATE_COMING))
+		return -EINVAL;
+
+	if (!strcmp(mod->name, "vmlinux")) {
+		pr_err("a module named vmlinux cannot be live patched\n");
+		return -EINVAL;
+	}
+
+	ret = klp_module_coming_locked(mod);
+	/*
+	 * Refused, the module is freed without klp_module_going(): what the
+	 * patches had hooked in it is unhooked first, outside klp_mutex.
+	 */
+	if (ret)
+		klp_reap_all();
+	return ret;
+}
+
+/**
  * klp_module_going() - unpatch a module that is going away
  * @mod:	the module, after its exit ran or after a failed load
  *
@@ -1425,10 +1440,14 @@ void klp_module_going(struct module *mod)
 			 mod->state != MODULE_STATE_COMING))
 		return;
 
-	guard(mutex)(&klp_mutex);
-	klp_module_gone(mod, NULL);
-	klp_transition_objects_changed();
-	/* A function of @mod may still have a retired site; not for long. */
+	scoped_guard(mutex, &klp_mutex) {
+		klp_module_gone(mod, NULL);
+		klp_transition_objects_changed();
+	}
+	/*
+	 * The functions of @mod are unhooked before the loader frees it,
+	 * outside klp_mutex as that waits for grace periods.
+	 */
 	klp_reap_all();
 }
 

@@ -169,14 +169,37 @@ static bool klp_site_detach(struct klp_site *site)
  *    transition that retires a site frees a patch: the one disabled, the
  *    one whose enabling failed, or the ones an atomic replace replaced
  *    (a nop is only made for a function of one of those);
- *  - sooner when a module goes away (klp_module_going()): an ftrace
- *    filter must not outlive the code at its address;
- *  - sooner when the function is patched again before that
- *    (klp_site_create()), as ftrace lets only one IPMODIFY user change
- *    its calls.
+ *  - when a module goes away (klp_module_going()), or fails to load
+ *    (klp_module_coming()), after klp_mutex is dropped but before the
+ *    loader frees the module: an ftrace filter must not outlive the code
+ *    at its address.
  *
- * Only transitions retire sites; the other paths that remove a last
- * entry (a module coming or going) detach it at once.
+ * A function patched again before its retired site is reaped takes that
+ * site back, handler and all (klp_site_revive()): ftrace lets only one
+ * IPMODIFY user change its calls, and a revived site needs no ftrace
+ * call at all.  Removing a last entry outside a transition (a module
+ * coming or going, a patch that failed to apply) retires the site too.
+ *
+ * Nothing waits for a detach under klp_mutex, because of what a detach
+ * waits for.  For a DYNAMIC ops, ftrace_shutdown() waits for an RCU-tasks
+ * grace period, and it does so holding ftrace_lock.  With real Tasks RCU
+ * (CONFIG_TASKS_RCU, which PREEMPTION selects: every PREEMPT_DYNAMIC
+ * distribution kernel) that grace period needs a voluntary switch of
+ * every task that was running; a kthread that loops in the kernel and
+ * only calls cond_resched() is preempted there and never switches
+ * voluntarily, so it holds the grace period off for as long as it loops.
+ * If klp_reap() unregistered straight away, every ftrace user on the
+ * system, module loading included (ftrace_module_init()), would wait on
+ * ftrace_lock for that kthread.  So klp_reap_all() first waits for a
+ * grace period of its own, holding nothing, and the retired sites stay
+ * revivable meanwhile; ftrace's own wait then normally ends at once.  A
+ * kthread that starts such a loop right between the two still stalls
+ * ftrace, as it would for any other ftrace user that unregisters, and
+ * whoever needs that detach done waits with it: the patch being freed,
+ * the module going, a re-patch of the same function (klp_reap_wait(),
+ * under klp_mutex).  Direct mode is the exception: its switches wait
+ * under klp_mutex, which is why it is off by default with Tasks RCU
+ * (see klp_direct_on).
  *
  * The lists are guarded by klp_reap_lock, a spinlock because adding to
  * them must not wait; klp_reap_mutex is held while what was taken off
@@ -190,10 +213,13 @@ static DEFINE_MUTEX(klp_reap_mutex);
 /* Direct ops, see below; they are reaped with the sites. */
 static void klp_direct_collect(unsigned long ip, struct list_head *list);
 static void klp_direct_reap(struct list_head *list);
+static bool klp_direct_pending(void);
 
 /*
- * The last entry of @site goes at the end of a transition: the handler
- * stays until klp_reap().  Context: klp_mutex held.
+ * The last entry of @site goes: the handler stays until klp_reap().  A
+ * handler may still hold @func; the caller waits for that before @func
+ * can go (a transition in klp_synchronize_transition(), the others with
+ * the detach itself, which comes first).  Context: klp_mutex held.
  */
 static void klp_site_retire(struct klp_site *site, struct klp_func *func)
 {
@@ -202,6 +228,37 @@ static void klp_site_retire(struct klp_site *site, struct klp_func *func)
 	spin_lock(&klp_reap_lock);
 	list_add_tail(&site->sites, &klp_retired_sites);
 	spin_unlock(&klp_reap_lock);
+}
+
+/*
+ * Take back the retired site of the function at @ip, if it is still
+ * waiting for klp_reap(): its handler is attached with an empty stack.
+ * Context: klp_mutex held.
+ */
+static struct klp_site *klp_site_revive(unsigned long ip)
+{
+	struct klp_site *site, *found = NULL;
+
+	spin_lock(&klp_reap_lock);
+	list_for_each_entry(site, &klp_retired_sites, sites) {
+		if (site->ip == ip) {
+			list_del(&site->sites);
+			found = site;
+			break;
+		}
+	}
+	spin_unlock(&klp_reap_lock);
+	return found;
+}
+
+/*
+ * Wait for the detaches that klp_reap() already took off the lists:
+ * those are in ftrace's hands and cannot be revived.
+ */
+static void klp_reap_wait(void)
+{
+	mutex_lock(&klp_reap_mutex);
+	mutex_unlock(&klp_reap_mutex);
 }
 
 /*
@@ -236,13 +293,42 @@ static void klp_reap(unsigned long ip)
 	mutex_unlock(&klp_reap_mutex);
 }
 
+/*
+ * Before a detach: an RCU-tasks grace period of our own, waited for with
+ * no lock held, so that ftrace's wait under ftrace_lock normally ends at
+ * once (see "Unhooking later").
+ */
+static void klp_tasks_rcu_prewait(void)
+{
+	if (IS_ENABLED(CONFIG_TASKS_RCU))
+		synchronize_rcu_tasks();
+}
+
+/* Whether anything waits for klp_reap(). */
+static bool klp_reap_pending(void)
+{
+	bool pending;
+
+	spin_lock(&klp_reap_lock);
+	pending = !list_empty(&klp_retired_sites) || klp_direct_pending();
+	spin_unlock(&klp_reap_lock);
+	return pending;
+}
+
 /**
  * klp_reap_all() - detach everything retired or released, and wait
  *
- * Context: may sleep; klp_mutex may be held.
+ * The RCU-tasks grace period that each detach needs is waited for here
+ * first, with no lock held (see "Unhooking later").
+ *
+ * Context: may sleep; klp_mutex must not be held.
  */
 void klp_reap_all(void)
 {
+	lockdep_assert_not_held(&klp_mutex);
+	if (klp_reap_pending())
+		klp_tasks_rcu_prewait();
+	/* Also waits for what another klp_reap() took meanwhile. */
 	klp_reap(0);
 }
 
@@ -318,8 +404,19 @@ struct klp_direct {
 	struct list_head reap;
 };
 
-/* Whether sites may become direct; klp_mutex. */
-static bool klp_direct_on = true;
+/*
+ * Whether sites may become direct; klp_mutex.
+ *
+ * Going direct detaches the handler, and leaving it again waits under
+ * klp_mutex for that detach and for the passthrough switch, each of
+ * which waits for an RCU-tasks grace period that a kthread looping on
+ * cond_resched() can hold off for good (see "Unhooking later").  An idle
+ * optimisation must not start such a wait, so with Tasks RCU direct mode
+ * is off by default; an administrator may switch it on (debugfs
+ * "direct") knowing that.  Without Tasks RCU the wait is an ordinary RCU
+ * grace period, which cond_resched() ends.
+ */
+static bool klp_direct_on = !IS_ENABLED(CONFIG_TASKS_RCU);
 
 /*
  * The direct ops now switching, and the task switching it, for
@@ -339,8 +436,9 @@ static LIST_HEAD(klp_reap_list);
 /* Unregisters the released direct ops soon after their release. */
 static void klp_reap_fn(struct work_struct *work)
 {
-	klp_reap(0);
+	klp_reap_all();
 }
+
 static DECLARE_WORK(klp_reap_work, klp_reap_fn);
 
 /*
@@ -609,6 +707,13 @@ static void klp_direct_collect(unsigned long ip, struct list_head *list)
 	}
 }
 
+/* Whether released direct ops wait for klp_reap(); klp_reap_lock. */
+static bool klp_direct_pending(void)
+{
+	lockdep_assert_held(&klp_reap_lock);
+	return !list_empty(&klp_reap_list);
+}
+
 /* Unregister and free what klp_direct_collect() took. */
 static void klp_direct_reap(struct list_head *list)
 {
@@ -648,10 +753,13 @@ static void klp_settle_fn(struct work_struct *work)
 	bool again;
 	int err;
 
-	klp_reap(0);
+	klp_reap_all();
 	do {
 		again = false;
 		detach = NULL;
+		/* The detach below waits under ftrace_lock. */
+		if (READ_ONCE(klp_direct_on))
+			klp_tasks_rcu_prewait();
 		mutex_lock(&klp_mutex);
 		if (!klp_direct_on || klp_transition_patch ||
 		    !klp_quiet_or_requeue())
@@ -734,7 +842,7 @@ int klp_direct_set(bool on)
 	} else {
 		/* Gone from ftrace too before the write returns. */
 		cancel_delayed_work_sync(&klp_settle_work);
-		klp_reap(0);
+		klp_reap_all();
 	}
 	return ret;
 }
@@ -742,7 +850,8 @@ int klp_direct_set(bool on)
 /**
  * klp_direct_get() - whether sites may become direct
  *
- * Return: the value last given to klp_direct_set(), true at boot.
+ * Return: the value last given to klp_direct_set(); at boot, true unless
+ * the kernel has Tasks RCU (see klp_direct_on).
  */
 bool klp_direct_get(void)
 {
@@ -770,6 +879,11 @@ static void klp_direct_collect(unsigned long ip, struct list_head *list)
 
 static void klp_direct_reap(struct list_head *list)
 {
+}
+
+static bool klp_direct_pending(void)
+{
+	return false;
 }
 
 void klp_settle_later(void)
@@ -886,9 +1000,9 @@ static int klp_site_attach(struct klp_site *site, const char *name)
 }
 
 /*
- * First entry for a function: a new site with @func alone on its stack.
- * The entry goes on before the handler is attached, so the handler never
- * finds the stack empty.
+ * First entry for a function: its retired site taken back, or a new site
+ * with @func alone on its stack.  The entry goes on before the handler
+ * is attached, so a new handler never finds the stack empty.
  */
 static int klp_site_create(struct klp_func *func)
 {
@@ -898,6 +1012,13 @@ static int klp_site_create(struct klp_func *func)
 
 	if (!ip)
 		return -EINVAL;
+	site = klp_site_revive(ip);
+	if (site) {
+		list_add_rcu(&func->stack_node, &site->func_stack);
+		site->no_direct = false;
+		list_add(&site->sites, &klp_sites);
+		return 0;
+	}
 	site = kzalloc(sizeof(*site), GFP_KERNEL);
 	if (!site)
 		return -ENOMEM;
@@ -909,8 +1030,8 @@ static int klp_site_create(struct klp_func *func)
 	INIT_LIST_HEAD(&site->func_stack);
 	list_add_rcu(&func->stack_node, &site->func_stack);
 
-	/* The function may have a retired site: it goes first. */
-	klp_reap(ip);
+	/* A retired site of the function may be going: it goes first. */
+	klp_reap_wait();
 	err = klp_site_attach(site, func->old_name);
 	if (err) {
 		kfree(site);
@@ -920,34 +1041,27 @@ static int klp_site_create(struct klp_func *func)
 	return 0;
 }
 
-/* Last entry gone: the function runs unhooked again. */
-static void klp_site_destroy(struct klp_site *site)
+/*
+ * Last entry of a direct site gone, which only a module going away does
+ * (every transition left direct mode first): the direct ops goes at once
+ * rather than through klp_reap_list, so nothing is left filtered on an
+ * address the module frees.  No handler is attached, so none can still
+ * hold @site.  This waits for grace periods under klp_mutex, which is
+ * why direct mode is off by default with Tasks RCU (see klp_direct_on).
+ */
+static void klp_site_destroy_direct(struct klp_site *site)
 {
-	bool freeable;
-
 	list_del(&site->sites);
-	if (site->direct) {
-		klp_wait_detach();
-		/*
-		 * Only a module going away gets here.  The direct ops goes
-		 * at once rather than through klp_reap_list, so nothing is
-		 * left filtered on an address the module frees.  No handler
-		 * is attached, so none can still hold @site.
-		 */
-		klp_site_drop_direct(site);
-		ftrace_free_filter(&site->fops);
-		freeable = true;
-	} else {
-		freeable = klp_site_detach(site);
-	}
+	klp_wait_detach();
+	klp_site_drop_direct(site);
+	ftrace_free_filter(&site->fops);
 	/*
 	 * A direct ops the site released earlier may still be waiting for
 	 * klp_reap(): the function is unhooked only once that is gone
 	 * too, as it would be without direct mode.
 	 */
 	klp_reap(site->ip);
-	if (freeable)
-		kfree(site);
+	kfree(site);
 }
 
 static int klp_patch_func(struct klp_func *func)
@@ -980,11 +1094,12 @@ static int klp_patch_func(struct klp_func *func)
 }
 
 /*
- * Take @func off its stack.  @later: the caller is a transition, which
- * waits for the handlers that may still hold @func before it completes;
- * a site left empty may then be detached later (klp_site_retire()).
+ * Take @func off its stack; a site left empty is detached later
+ * (klp_site_retire()).  A handler may still hold @func: a transition
+ * waits for that before it completes, and the other callers have the
+ * site detached before @func can go.
  */
-static void klp_unpatch_func(struct klp_func *func, bool later)
+static void klp_unpatch_func(struct klp_func *func)
 {
 	struct klp_site *site;
 
@@ -1000,10 +1115,10 @@ static void klp_unpatch_func(struct klp_func *func, bool later)
 	 * klp_synchronize_transition().
 	 */
 	if (list_is_singular(&site->func_stack)) {
-		if (later && !site->direct)
-			klp_site_retire(site, func);
+		if (site->direct)
+			klp_site_destroy_direct(site);
 		else
-			klp_site_destroy(site);
+			klp_site_retire(site, func);
 	} else {
 		/*
 		 * Only a module going away pops from a direct site (every
@@ -1021,14 +1136,13 @@ static void klp_unpatch_func(struct klp_func *func, bool later)
 	func->patched = false;
 }
 
-static void klp_unpatch_funcs(struct klp_object *obj, bool nops_only,
-			      bool later)
+static void klp_unpatch_funcs(struct klp_object *obj, bool nops_only)
 {
 	struct klp_func *func;
 
 	klp_for_each_func(obj, func) {
 		if (func->patched && (!nops_only || func->nop))
-			klp_unpatch_func(func, later);
+			klp_unpatch_func(func);
 	}
 	if (!nops_only)
 		obj->patched = false;
@@ -1038,22 +1152,24 @@ static void klp_unpatch_funcs(struct klp_object *obj, bool nops_only,
  * klp_unpatch_object() - remove all entries of @obj from their func_stacks
  * @obj:	a patched object
  *
- * For a module coming or going: a function left without entries is
- * unhooked before this returns.
+ * For a module coming or going.  A function left without entries keeps
+ * its handler, which leaves every call alone, until klp_reap_all(): the
+ * caller runs that once klp_mutex is dropped, before the module goes.
  *
  * Context: klp_mutex held; may sleep.
  */
 void klp_unpatch_object(struct klp_object *obj)
 {
 	klp_assert_locked();
-	klp_unpatch_funcs(obj, false, false);
+	klp_unpatch_funcs(obj, false);
 }
 
 /**
  * klp_patch_object() - put all entries of a loaded object on their stacks
  * @obj:	the object, whose old functions have been resolved
  *
- * On failure the object is left unpatched.
+ * On failure the object is left unpatched, and the functions it hooked
+ * are unhooked by the caller's klp_reap_all(), as in klp_unpatch_object().
  *
  * Context: klp_mutex held; may sleep.
  * Return: 0 or a negative errno from ftrace.
@@ -1070,7 +1186,7 @@ int klp_patch_object(struct klp_object *obj)
 	klp_for_each_func(obj, func) {
 		ret = klp_patch_func(func);
 		if (ret) {
-			klp_unpatch_funcs(obj, false, false);
+			klp_unpatch_funcs(obj, false);
 			return ret;
 		}
 	}
@@ -1085,7 +1201,7 @@ static void klp_unpatch_patch(struct klp_patch *patch, bool nops_only)
 	klp_assert_locked();
 	klp_for_each_object(patch, obj) {
 		if (obj->patched)
-			klp_unpatch_funcs(obj, nops_only, true);
+			klp_unpatch_funcs(obj, nops_only);
 	}
 }
 

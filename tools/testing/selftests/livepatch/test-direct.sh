@@ -33,8 +33,9 @@ EF=$LP_TRACING/enabled_functions
 lp_begin 60 "$T" "$S1" "$S2" "$BT" "$CM"
 
 [[ -r "$SITES" && -w "$DIRECT" ]] || lp_skip_all "no $SITES (debugfs not mounted?)"
-[[ "$(lp_read "$DIRECT")" == 1 ]] ||
-	lp_skip_all "direct mode is off or not built on this architecture"
+lp_locked_down && lp_skip_all "the kernel is locked down: $DIRECT cannot be written"
+# Off by default on a kernel with Tasks RCU (see differences.rst).
+lp_direct_set 1 || lp_skip_all "direct mode is not built on this architecture"
 [[ -r "$EF" ]] || lp_skip_all "no $EF (tracefs not mounted?)"
 
 # site FUNC: "<mode> <entries>" of FUNC in the sites file, or "none".

@@ -22,6 +22,12 @@
 # A module's functions are patched and unpatched before and after its
 # files exist, so the reloads of test_lp_target are safe as well.
 #
+# The kthread naps for a jiffy now and then, as kthreads doing real work
+# do.  One that never sleeps holds off every RCU-tasks grace period on a
+# kernel with Tasks RCU, so no ftrace user, the core included, can detach
+# anything until it stops, and a patch's directory stays until then:
+# test-tasks-rcu.sh checks that case, and that nothing else waits.
+#
 # LP_STRESS_CYCLES (default 200) is the number of cycles, half of them
 # enable/disable and half replace.  LP_STRESS_SECONDS (default 150) caps
 # the time the cycles may take, half of it per phase: a slow (debug, or
@@ -213,7 +219,7 @@ start_load() {
 	bg_phase walker
 	lp_bg storm
 	PHASE_PIDS+=("$LP_BG")
-	lp_write "$SPIN" start
+	lp_write "$SPIN" nap
 }
 
 # stop_load: stop the background load; adds its counters to READS, BAD,
@@ -241,7 +247,7 @@ stop_load() {
 }
 
 spin_restart() {
-	lp_write "$SPIN" start
+	lp_write "$SPIN" nap
 }
 
 # --- cycles ------------------------------------------------------------------

@@ -204,11 +204,19 @@ static int test_lp_relay_show(struct seq_file *m, void *v)
 
 /*
  * /proc/test_lp/spin: "start"/"stop" a kthread that calls test_lp_spin_step()
- * in a loop and never sleeps, only cond_resched(); reads
+ * in a loop and never sleeps, only cond_resched(); "nap" starts one that
+ * also sleeps for a jiffy every TEST_LP_NAP_EVERY iterations, as a kthread
+ * doing real work does now and then.  Reads
  * "<running|stopped> <original|patched|none> <loops>".
+ *
+ * Only a kthread that sleeps lets RCU-tasks grace periods end on a kernel
+ * with Tasks RCU, and ftrace waits for one whenever an ops is
+ * unregistered (test-tasks-rcu.sh).
  */
+#define TEST_LP_NAP_EVERY	16
 static DEFINE_MUTEX(test_lp_spin_lock);		/* guards test_lp_spin_task */
 static struct task_struct *test_lp_spin_task;
+static bool test_lp_spin_naps;			/* set before the kthread runs */
 
 static int test_lp_spin_step(struct test_lp_spin *spin)
 {
@@ -236,17 +244,21 @@ static int test_lp_spin_fn(void *data)
 		next = jiffies + 1;
 		while (time_before_eq(jiffies, next) && !kthread_should_stop())
 			cond_resched();
+		if (READ_ONCE(test_lp_spin_naps) &&
+		    !(spin->loops % TEST_LP_NAP_EVERY))
+			schedule_timeout_idle(1);
 	}
 	return 0;
 }
 
-static int test_lp_spin_start(void)
+static int test_lp_spin_start(bool naps)
 {
 	struct task_struct *task;
 
 	guard(mutex)(&test_lp_spin_lock);
 	if (test_lp_spin_task)
 		return -EBUSY;
+	WRITE_ONCE(test_lp_spin_naps, naps);
 	WRITE_ONCE(test_lp_spin.version, 0);
 	WRITE_ONCE(test_lp_spin.loops, 0);
 	task = kthread_run(test_lp_spin_fn, &test_lp_spin, "test_lp_spin");
@@ -293,8 +305,8 @@ static ssize_t test_lp_spin_write(struct file *file, const char __user *ubuf,
 	ret = test_lp_get_cmd(buf, sizeof(buf), ubuf, count);
 	if (ret)
 		return ret;
-	if (sysfs_streq(buf, "start")) {
-		ret = test_lp_spin_start();
+	if (sysfs_streq(buf, "start") || sysfs_streq(buf, "nap")) {
+		ret = test_lp_spin_start(sysfs_streq(buf, "nap"));
 		if (ret)
 			return ret;
 	} else if (sysfs_streq(buf, "stop")) {
