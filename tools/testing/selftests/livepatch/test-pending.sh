@@ -66,8 +66,11 @@ fired_more_than() {
 # Each attempt parks a reader, starts a task that does nothing but fork,
 # and loads the patch.  The forking task is pending when the transition
 # marks it inside fork() before klp_copy_process(); only then does the
-# callback fire.  If it was marked elsewhere it switches on its way back
-# to user space, and the attempt is undone and tried again.
+# callback fire.  test_lp_fork_fail holds the fork, running, at
+# sched_cgroup_fork() until the transition has marked it, as the many
+# cond_resched() points earlier in fork() would switch it.  If it was
+# marked elsewhere anyway, or the hold timed out, the attempt is undone
+# and tried again.
 # start_with_failed_fork: park a reader (pid in reader) and load the patch
 # so that a fork fails with its child counted; forked is the attempt that
 # made it happen, 0 if none did.
