@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# build.sh [ours|pristine] [normal|debug]
+# build.sh [ours|pristine] [normal|debug|distro]
 #
 # Builds a bzImage, its modules and the livepatch selftests for one flavour:
 #   pristine  upstream 6.12 as shipped (build/base), the baseline;
 #   ours      build/base with our files overlaid at our paths (build/src-ours).
-# Out-of-tree into build/obj-<flavour>[-debug]; results staged for the
-# initramfs in build/stage-<flavour>[-debug]. Incremental on re-runs.
+# Out-of-tree into build/obj-<flavour>[-debug|-distro]; results staged
+# for the initramfs in build/stage-<flavour>[-debug|-distro]. Incremental
+# on re-runs.
 
 # Read the whole script before running any of it: it may be edited while
 # it runs (a shared work tree), and bash reads scripts as it goes.
@@ -27,8 +28,21 @@ VIEW="$KLP_BUILD/view-ours"
 mkdir -p "$KLP_LOGS"
 BUILD_LOG="$KLP_LOGS/build-$TAG.log"
 
-FRAGMENTS=("$KLP_HARNESS/config/livepatch.config")
-[[ "$VARIANT" == debug ]] && FRAGMENTS+=("$KLP_HARNESS/config/debug.config")
+# The base config and what is merged on top of it. distro: Debian's
+# cloud-amd64 config as the package ships it, trimmed of what the VM
+# cannot use (harness/config/distro-trim.config says what and why;
+# harness/check-distro-config.sh checks that nothing livepatch depends on
+# drifted from Debian's value).
+if [[ "$VARIANT" == distro ]]; then
+	BASE_CONFIG=debian
+	FRAGMENTS=("$KLP_HARNESS/config/distro-trim.config")
+	[[ -f "$KLP_DISTRO_DEBIAN" ]] ||
+		die "no $KLP_DISTRO_DEBIAN: the distro kernel needs Debian's package linux-config-6.12 (make deps)"
+else
+	BASE_CONFIG=tinyconfig
+	FRAGMENTS=("$KLP_HARNESS/config/livepatch.config")
+	[[ "$VARIANT" == debug ]] && FRAGMENTS+=("$KLP_HARNESS/config/debug.config")
+fi
 
 # Options the harness cannot work without; checked after every configure.
 REQUIRED_CONFIG=(CONFIG_LIVEPATCH=y CONFIG_HAVE_RELIABLE_STACKTRACE=y CONFIG_DYNAMIC_FTRACE=y
@@ -104,16 +118,28 @@ kmake() {
 	make -C "$SRC" O="$OBJ" "$@"
 }
 
+# base_config: write the base config to $OBJ/.config.
+base_config() {
+	if [[ "$BASE_CONFIG" == debian ]]; then
+		debian_config >"$OBJ/.config.base" ||
+			die "cannot read $KLP_DISTRO_DEBIAN"
+		mv "$OBJ/.config.base" "$OBJ/.config"
+	else
+		kmake -s tinyconfig >/dev/null
+	fi
+}
+
 configure() {
 	local hash
-	hash=$(cat "${FRAGMENTS[@]}" | sha256sum | cut -d' ' -f1)
+	hash=$( { [[ "$BASE_CONFIG" != debian ]] || debian_config; cat "${FRAGMENTS[@]}"; } |
+		sha256sum | cut -d' ' -f1)
 	if [[ -f "$OBJ/.config" && "$(cat "$OBJ/.klp-config-hash" 2>/dev/null)" == "$hash" ]]; then
 		step "config: up to date ($OBJ/.config)"
 	else
 		local t0=$SECONDS
-		step "config: tinyconfig + ${FRAGMENTS[*]##*/}"
+		step "config: ${BASE_CONFIG/debian/${KLP_DISTRO_DEBIAN##*/}} + ${FRAGMENTS[*]##*/}"
 		mkdir -p "$OBJ"
-		kmake -s tinyconfig >/dev/null
+		base_config
 		(cd "$SRC" && scripts/kconfig/merge_config.sh -m -O "$OBJ" "$OBJ/.config" "${FRAGMENTS[@]}") >/dev/null
 		kmake -s olddefconfig
 		printf '%s\n' "$hash" >"$OBJ/.klp-config-hash"
@@ -184,8 +210,11 @@ compile_kernel() {
 	step "modules_install into ${STAGE#"$KLP_ROOT"/}/modroot"
 	rm -rf "$STAGE/modroot"
 	mkdir -p "$STAGE"
-	run_logged "modules_install" kmake INSTALL_MOD_PATH="$STAGE/modroot" INSTALL_MOD_STRIP=1 modules_install ||
-		exit 1
+	# Uncompressed even where the config compresses modules (distro:
+	# MODULE_COMPRESS_ALL, .ko.xz): the initramfs is packed as it is,
+	# and the documented examples load modules by their .ko name.
+	run_logged "modules_install" kmake INSTALL_MOD_PATH="$STAGE/modroot" INSTALL_MOD_STRIP=1 \
+		CONFIG_MODULE_COMPRESS_ALL= modules_install || exit 1
 	cp "$OBJ/arch/x86/boot/bzImage" "$STAGE/bzImage"
 	kernel_release "$OBJ" >"$STAGE/release"
 }
@@ -222,7 +251,25 @@ ksft_build() {
 	local n
 	n=$(find "$inst/livepatch" -name '*.ko' 2>/dev/null | wc -l)
 	((n > 0)) || warn "selftests '$name': no test modules installed"
+	sign_modules "$inst/livepatch"
 	info "$n test modules, $(find "$inst/livepatch" -maxdepth 1 -name 'test-*.sh' | wc -l) scripts, in $(elapsed "$t0")"
+}
+
+# sign_modules DIR: sign every .ko below DIR with the kernel's own key,
+# when the kernel checks signatures (distro: MODULE_SIG). kselftest builds
+# the test modules outside the kernel build, which signs only its own at
+# modules_install; unsigned, they would taint the kernel, and under
+# lockdown=integrity they would not load at all.
+sign_modules() {
+	grep -qx 'CONFIG_MODULE_SIG=y' "$OBJ/.config" || return 0
+	local key="$OBJ/certs/signing_key.pem" cert="$OBJ/certs/signing_key.x509" hash ko n=0
+	[[ -f "$key" && -f "$cert" ]] || die "MODULE_SIG=y but no $key: the kernel build made no signing key"
+	hash=$(sed -n 's/^CONFIG_MODULE_SIG_HASH="\(.*\)"$/\1/p' "$OBJ/.config")
+	while IFS= read -r -d '' ko; do
+		"$OBJ/scripts/sign-file" "$hash" "$key" "$cert" "$ko" || die "cannot sign $ko"
+		n=$((n + 1))
+	done < <(find "$1" -name '*.ko' -print0)
+	info "signed $n modules ($hash)"
 }
 
 # A suite that fails to build is listed in $STAGE/failed-suites; the others

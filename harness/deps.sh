@@ -14,7 +14,7 @@
 # Debian packages the harness uses: kernel build, VM, initramfs userland.
 PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync
-	xz-utils gzip python3 linux-source-6.12
+	xz-utils gzip zstd openssl python3 linux-source-6.12 linux-config-6.12
 	qemu-system-x86 busybox-static
 	bash coreutils util-linux procps grep sed gawk diffutils findutils libc-bin
 	git shellcheck sparse python3-docutils gnuplot-nox
@@ -53,6 +53,7 @@ if ((${#failed[@]})); then
 	die "deps: failed to install package(s): ${failed[*]}"
 fi
 [[ -f "$KLP_TARBALL" ]] || die "deps: $KLP_TARBALL missing after installing linux-source-6.12"
+[[ -f "$KLP_DISTRO_DEBIAN" ]] || die "deps: $KLP_DISTRO_DEBIAN missing after installing linux-config-6.12"
 step "deps: done"
 exit
 }

@@ -39,18 +39,34 @@ info() { printf '    %s\n' "$*"; }
 warn() { printf 'WARNING(harness): %s\n' "$*" >&2; }
 die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
-# check_flavour FLAVOUR VARIANT: validate the two build axes.
+# check_flavour FLAVOUR VARIANT: validate the two build axes. Variants:
+# normal (tinyconfig + harness/config/livepatch.config), debug (that +
+# debug.config) and distro (Debian's cloud-amd64 config +
+# distro-trim.config, see build.sh).
 check_flavour() {
 	case "$1" in ours|pristine) ;; *) die "flavour must be ours or pristine, not '$1'" ;; esac
-	case "$2" in normal|debug) ;; *) die "variant must be normal or debug, not '$2'" ;; esac
+	case "$2" in normal|debug|distro) ;; *) die "variant must be normal, debug or distro, not '$2'" ;; esac
 }
 
 # tag FLAVOUR VARIANT: the name used for per-build directories.
 klp_tag() {
-	if [[ "$2" == debug ]]; then
-		printf '%s-debug\n' "$1"
-	else
+	if [[ "$2" == normal ]]; then
 		printf '%s\n' "$1"
+	else
+		printf '%s-%s\n' "$1" "$2"
+	fi
+}
+
+# Debian's configuration of its cloud kernel, the base of the distro
+# variant (package linux-config-6.12, installed by harness/deps.sh).
+KLP_DISTRO_DEBIAN="${KLP_DISTRO_DEBIAN:-/usr/src/linux-config-6.12/config.amd64_none_cloud-amd64.xz}"
+
+# debian_config: print that config (the file may be .xz or plain).
+debian_config() {
+	if [[ "$KLP_DISTRO_DEBIAN" == *.xz ]]; then
+		xzcat "$KLP_DISTRO_DEBIAN"
+	else
+		cat "$KLP_DISTRO_DEBIAN"
 	fi
 }
 

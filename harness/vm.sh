@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# vm.sh <flavour>[-debug] <job> [args...]
+# vm.sh <flavour>[-debug|-distro] <job> [args...]
 #
 # Boots build/stage-<tag>/bzImage with build/initramfs-<tag>.cpio in qemu
 # (TCG, 2 CPUs) and runs one job of harness/initramfs/jobs/ inside. The
@@ -11,7 +11,7 @@
 #
 # Environment: KLP_VM_TIMEOUT (s, default 900; 7200 for debug),
 # KLP_VM_LOG (log path), KLP_APPEND (extra kernel parameters),
-# KLP_VARIANT=debug (same as the -debug suffix), KLP_TCG_THREAD (see
+# KLP_VARIANT=debug|distro (same as the suffix), KLP_TCG_THREAD (see
 # below).
 #
 # Exit: 0 job ended with rc=0 and a clean log; 1 job failed or log has a
@@ -24,15 +24,14 @@
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-usage() { die "usage: harness/vm.sh <ours|pristine>[-debug] <run|test|conformance|shell|bench> [args...]"; }
+usage() { die "usage: harness/vm.sh <ours|pristine>[-debug|-distro] <run|test|conformance|shell|bench> [args...]"; }
 (($# >= 2)) || usage
 FLAVOUR="$1" JOB="$2"
 shift 2
 VARIANT="${KLP_VARIANT:-normal}"
-if [[ "$FLAVOUR" == *-debug ]]; then
-	FLAVOUR=${FLAVOUR%-debug}
-	VARIANT=debug
-fi
+case "$FLAVOUR" in
+*-debug|*-distro) VARIANT=${FLAVOUR##*-} FLAVOUR=${FLAVOUR%-*} ;;
+esac
 check_flavour "$FLAVOUR" "$VARIANT"
 [[ -f "$KLP_HARNESS/initramfs/jobs/$JOB.sh" ]] || die "no job '$JOB' in harness/initramfs/jobs/"
 TAG=$(klp_tag "$FLAVOUR" "$VARIANT")
@@ -74,13 +73,17 @@ APPEND+=" klp.job=$JOB${ARGS:+ klp.args=$ARGS}${KLP_APPEND:+ $KLP_APPEND}"
 # direct mode had the core patch hot functions more often: "Oops: int3"
 # at test_lp_spin_step+0x5, the function a kthread calls in a tight
 # loop, while test-consistency.sh disabled the patch of it.  So every
-# job on the debug kernel runs on one thread.  On the normal kernel our
-# scripts keep a thread per vCPU, for real parallelism in their races.
+# job on the debug kernel runs on one thread.  So does every job on the
+# distro kernel: with PREEMPT_DYNAMIC, static calls are text patched at
+# every transition too, and a kernel of Debian's options hit the same
+# stale translations within a minute, on both cores ("Oops: int3" at
+# irqentry_exit+0x2b).  On the normal kernel our scripts keep a thread
+# per vCPU, for real parallelism in their races.
 # KLP_TCG_THREAD=single|multi overrides.
 TCG_THREAD=${KLP_TCG_THREAD:-}
 if [[ -z "$TCG_THREAD" ]]; then
 	TCG_THREAD=multi
-	[[ "$JOB" != conformance && "$VARIANT" != debug ]] || TCG_THREAD=single
+	[[ "$JOB" != conformance && "$VARIANT" == normal ]] || TCG_THREAD=single
 fi
 [[ "$TCG_THREAD" == single || "$TCG_THREAD" == multi ]] ||
 	die "KLP_TCG_THREAD must be single or multi, not '$TCG_THREAD'"

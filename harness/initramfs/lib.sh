@@ -32,12 +32,18 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 # matched, as extended regexes, against "<variant>: <skipped test>".
 SKIP_ALLOWED=(
 	# kmemleak is only on the debug kernel.
-	'^normal: kmemleak finds no( shadow variable)? leak'
+	'^(normal|distro)(/lockdown)?: kmemleak finds no( shadow variable)? leak'
+	# Lockdown (integrity and up) forbids writing debugfs, so the direct
+	# mode switch cannot be reached (Documentation/livepatch/livepatch.rst).
+	'^[a-z]+/lockdown: direct on: '
 	# test-faults samples the injection sites within its time budget
 	# (LP_FAULTS_SECONDS) and says so with a skip when it ran out.
 	': [a-z]+: every injection site tried$'
 )
 read -r KLP_FLAVOUR KLP_VARIANT </etc/klp-flavour 2>/dev/null || true
+# The lockdown mode in force, empty when none.
+KLP_LOCKDOWN=$(sed -nE 's/.*\[(integrity|confidentiality)\].*/\1/p' \
+	/sys/kernel/security/lockdown 2>/dev/null)
 
 # skips_not_allowed FILE: the skipped tests of a KTAP output FILE that
 # SKIP_ALLOWED does not cover, one per line.
@@ -46,7 +52,8 @@ skips_not_allowed() {
 	while IFS= read -r desc; do
 		ok=0
 		for re in "${SKIP_ALLOWED[@]}"; do
-			[[ "$KLP_VARIANT: $desc" =~ $re ]] && { ok=1; break; }
+			[[ "$KLP_VARIANT${KLP_LOCKDOWN:+/lockdown}: $desc" =~ $re ]] &&
+				{ ok=1; break; }
 		done
 		((ok)) || printf '%s\n' "$desc"
 	done < <(sed -nE 's/^ *ok [0-9]+ (.*) # *SKIP.*$/\1/p' "$1")
@@ -79,7 +86,10 @@ run_script() {
 	esac
 	local nok nnok leaks skips
 	if [[ "$name" == selftests/* && "$KLP_FLAVOUR" == ours ]]; then
-		if [[ "$verdict" == SKIP ]]; then
+		if [[ "$verdict" == SKIP && -n "$KLP_LOCKDOWN" ]] &&
+		   grep -q '# SKIP.*locked down' "$out"; then
+			detail="$detail (skipped: the kernel is locked down)"
+		elif [[ "$verdict" == SKIP ]]; then
 			verdict=FAIL; detail="$detail (skipped as a whole on our core)"
 		fi
 		skips=$(skips_not_allowed "$out")
