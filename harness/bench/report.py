@@ -438,6 +438,30 @@ def build_table(ours, up, pairs):
     t.derived("get / fastest VM's plain lookup, 100000", "x", vs_fastest(ours, ours, up),
               vs_fastest(up, ours, up), "< 2x",
               lambda o, u: both(lambda a: a < 2, vs_fastest(o, o, u)))
+
+    t.section("6. insmod of an unrelated module (klp_bench_noop) in the "
+              + ours.info.get("settle.window", "?") + " after a 200-function patch's transition; "
+              "ours makes the 200 sites direct meanwhile")
+    t.raw("insmod, no patch loaded", "ms", "settle.quiet")
+    t.raw("  the slowest of each window", "ms", "settle.quiet_max")
+    t.raw("insmod after the transition (ours: while settling)", "ms", "settle.insmod",
+          "<= 1.5x upstream",
+          lambda o, u: both(lambda a, b: a <= 1.5 * b, o.median("settle.insmod"),
+                            u.median("settle.insmod")))
+    t.raw("  the slowest of each window", "ms", "settle.insmod_max", "<= 2x upstream",
+          lambda o, u: both(lambda a, b: a <= 2 * b, o.median("settle.insmod_max"),
+                            u.median("settle.insmod_max")))
+
+    t.section("7. fork() while livepatch-sample is enabled and disabled under "
+              + ours.info.get("forks.tasks", "?") + " tasks (sleeping threads), us per fork; "
+              "quiet: the same probe for 2 s without a transition")
+    t.raw("slowest fork, quiet", "us", "forks.quiet_max")
+    t.raw("slowest fork, during the transitions", "us", "forks.transition_max",
+          "<= upstream",
+          lambda o, u: both(lambda a, b: a <= b, o.median("forks.transition_max"),
+                            u.median("forks.transition_max")))
+    t.raw("99th percentile, during the transitions", "us", "forks.transition_p99")
+    t.raw("median, during the transitions", "us", "forks.transition_median")
     return t
 
 

@@ -6,8 +6,9 @@
 # Compares our livepatch core with upstream's in one run: builds both
 # kernels from the same config (harness/build.sh ours|pristine), builds
 # the bench modules (harness/bench/modules/) against each and the thread
-# program once, boots each kernel the same way with the "bench" job, which
-# runs vm-bench.sh, and reads its @@BENCH lines from the serial logs.
+# and fork programs once, boots each kernel the same way with the "bench"
+# job, which runs vm-bench.sh, and reads its @@BENCH lines from the serial
+# logs.
 # Prints one table of medians [min..max] and ratios, and writes
 # build/bench/results.txt and build/bench/transition.png.
 #
@@ -20,7 +21,7 @@
 #                  and over all boots pooled (report.py); with N=1 it is at
 #                  most "unconfirmed".
 #   --only S       run only section S of vm-bench.sh (repeatable): calls
-#                  idle spinner mem shadow threads
+#                  idle spinner mem shadow threads settle forks
 #   --print-order  print the boot order for --boots N and exit
 #
 # Holds the build lock (harness/lib.sh) while it copies the kernels and
@@ -46,7 +47,7 @@ while (($#)); do
 	--boots) (($# >= 2)) || die "--boots needs a number"; BOOTS=$2; shift ;;
 	--only) VM_ARGS+=("only=$2"); shift ;;
 	--print-order) PRINT_ORDER=1 ;;
-	-h|--help) sed -n '4,32p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,34p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -88,10 +89,12 @@ fi
 
 # --- the thread program, once --------------------------------------------------
 
-step "bench: klp_bench_threads (static, host gcc)"
+step "bench: klp_bench_threads and klp_bench_forks (static, host gcc)"
 mkdir -p "$OUT/bin"
 gcc -static -O2 -pthread -Wall -o "$OUT/bin/klp_bench_threads" "$BENCH_SRC/klp_bench_threads.c" ||
 	die "bench: building klp_bench_threads failed"
+gcc -static -O2 -Wall -o "$OUT/bin/klp_bench_forks" "$BENCH_SRC/klp_bench_forks.c" ||
+	die "bench: building klp_bench_forks failed"
 
 # --- per flavour: a private copy of the kernel, the modules, an initramfs --------
 
@@ -125,7 +128,7 @@ payload() {
 	rm -rf "$root"
 	mkdir -p "$root/harness/bench/modules"
 	install -m 644 "$BENCH_SRC/vm-bench.sh" "$root/harness/bench/"
-	install -m 755 "$OUT/bin/klp_bench_threads" "$root/harness/bench/"
+	install -m 755 "$OUT/bin/klp_bench_threads" "$OUT/bin/klp_bench_forks" "$root/harness/bench/"
 	install -m 644 "$OUT/modules-$f"/*.ko "$root/harness/bench/modules/"
 	# The kernel unpacks concatenated newc archives one after the other.
 	(cd "$root" && find . -print0 | LC_ALL=C sort -z |

@@ -8,7 +8,7 @@
 #   @@BENCH <key> <value>       one sample (ms, ns, KiB or bytes)
 #   @@BENCH-INFO <key> <text>   context: clocksource, kernel, tasks
 #   @@BENCH-ERROR <section> <text>
-# Sections: calls idle spinner mem shadow threads. "quick" takes fewer
+# Sections: calls idle spinner mem shadow threads settle forks. "quick" takes fewer
 # samples, for trying the harness out; its figures are not results.
 # "boot=I/N" only labels the output: this is boot I of N of this kernel
 # in one "make bench" run.
@@ -622,6 +622,115 @@ bench_threads() {
 	release_trace off
 }
 
+# --- 6. module loads while a 200-function patch settles ------------------------
+
+# Every module load passes through the core: klp_module_coming() takes
+# klp_mutex. Once a transition is over and the core has been quiet for a
+# second, ours makes the sites of the patch direct one at a time
+# (klp_settle_fn()), and each switch waits for ftrace's grace periods,
+# which must not happen under klp_mutex. Upstream has no such phase, so
+# the same window after its transition shows what a load costs anyway.
+# The window is the same on both kernels; ours reports how many sites
+# were direct at its end.
+SETTLE_WINDOW=$(reps 20 5)
+
+# insmod_window KEY SECONDS: load and unload klp_bench_noop for SECONDS;
+# each load (insmod alone) is a sample KEY, the slowest one KEY_max.
+# With DIRECT_AT set, also records in it when every site had become
+# direct (s after the window began), or leaves it empty.
+insmod_window() {
+	local key="$1" t start end t0 t1 d max=0
+	t=$EPOCHREALTIME start=${t/./}
+	end=$((start + $2 * 1000000))
+	while :; do
+		t=$EPOCHREALTIME t0=${t/./}
+		((t0 < end)) || break
+		insmod "$MODS/klp_bench_noop.ko" || { error settle "insmod klp_bench_noop failed"; return 1; }
+		t=$EPOCHREALTIME t1=${t/./}
+		rmmod klp_bench_noop || { error settle "rmmod klp_bench_noop failed"; return 1; }
+		d=$((t1 - t0))
+		((d > max)) && max=$d
+		emit "$key" "$(ms_between 0 "$d")"
+		if [[ -n "${DIRECT_AT+x}" && -z "$DIRECT_AT" && -r "$KLP_SITES" ]] && all_direct; then
+			DIRECT_AT=$(ms_between "$start" "$t1")
+		fi
+	done
+	emit "${key}_max" "$(ms_between 0 "$max")"
+}
+
+bench_settle() {
+	local i n DIRECT_AT
+	insmod "$MODS/klp_bench_wide.ko" || { error settle "insmod klp_bench_wide failed"; return 1; }
+	info_line settle.window "$SETTLE_WINDOW s"
+	insmod_window settle.quiet "$SETTLE_WINDOW" || return 1
+	for ((i = 0; i < $(reps 3 1); i++)); do
+		lp_load "$MODS/klp_bench_lp200.ko" klp_bench_lp200 ||
+			{ error settle "klp_bench_lp200 failed"; return 1; }
+		DIRECT_AT=
+		insmod_window settle.insmod "$SETTLE_WINDOW" || return 1
+		if [[ -r "$KLP_SITES" ]]; then
+			n=$(grep -c '^direct ' "$KLP_SITES")
+			info_line "settle.direct.$i" "$n of $(wc -l <"$KLP_SITES") sites direct after ${SETTLE_WINDOW} s${DIRECT_AT:+, all after $DIRECT_AT ms}"
+		fi
+		lp_unload klp_bench_lp200 || { error settle "could not unload klp_bench_lp200"; return 1; }
+	done
+	unset DIRECT_AT
+	rmmod klp_bench_wide
+}
+
+# --- 7. fork() while a transition walks 10,000 threads ---------------------------
+
+# fork() takes tasklist_lock for writing with interrupts off. A walk of
+# every task that holds it for reading across each task's stack check
+# (upstream's) stalls every fork for the whole walk; ours walks under RCU.
+# klp_bench_forks forks in a loop and reports its slowest fork().
+FORK_PID=
+
+fork_probe_start() {
+	: >/tmp/forks.out
+	"$HERE/klp_bench_forks" >/tmp/forks.out 2>&1 &
+	FORK_PID=$!
+	wait_for 10 grep -q '^ready' /tmp/forks.out || { error forks "the fork probe did not start"; return 1; }
+}
+
+# fork_probe_stop KEY: stop the probe; emit KEY_max, KEY_p99 and
+# KEY_median (us) and the number of forks as info.
+fork_probe_stop() {
+	local key="$1" n max p99 med
+	kill -USR1 "$FORK_PID"
+	wait "$FORK_PID"
+	FORK_PID=
+	read -r _ n _ max _ p99 _ med < <(grep '^forks ' /tmp/forks.out) ||
+		{ error forks "no result from the fork probe: $(cat /tmp/forks.out)"; return 1; }
+	emit "${key}_max" "$max"
+	emit "${key}_p99" "$p99"
+	emit "${key}_median" "$med"
+	info_line "$key.count" "$n forks"
+}
+
+bench_forks() {
+	local i n
+	n=$(reps 10000 1000)
+	find_sample || { error forks "livepatch-sample.ko not found"; return 1; }
+	count_tasks >/tmp/idle-tasks
+	echo 100000 >/proc/sys/kernel/threads-max
+	start_load "$n" sleep || return 1
+	info_line forks.tasks "$(count_tasks)"
+	for ((i = 0; i < $(reps 5 2); i++)); do
+		fork_probe_start || break
+		sleep 2
+		fork_probe_stop forks.quiet || break
+		fork_probe_start || break
+		insmod "$SAMPLE_KO" || { error forks "insmod livepatch-sample failed"; fork_probe_stop forks.transition; break; }
+		lp_wait livepatch_sample || error forks "enable timed out"
+		echo 0 >"$SYS/livepatch_sample/enabled"
+		lp_wait livepatch_sample || error forks "disable timed out"
+		fork_probe_stop forks.transition || break
+		lp_unload livepatch_sample || { error forks "could not unload livepatch-sample"; break; }
+	done
+	stop_load
+}
+
 # --- main -----------------------------------------------------------------------
 
 want() {
@@ -653,7 +762,7 @@ info_line idle.activity "$(((c1 - c0) / 2)) context switches/s, $(((i1 - i0) / 2
 # serial console; warnings and splats still reach it.
 dmesg -n 5
 
-for s in calls idle spinner mem shadow threads; do
+for s in calls idle spinner mem shadow threads settle forks; do
 	want "$s" || continue
 	step "bench: $s"
 	t0=$(now_us)

@@ -14,6 +14,9 @@
 /* Functions patched by klp_bench_lp64.ko: klp_bench_fXY, X and Y in 0..7. */
 #define KLP_BENCH_NR_MANY	64
 
+/* Functions of klp_bench_wide.ko, all patched by klp_bench_lp200.ko. */
+#define KLP_BENCH_NR_WIDE	200
+
 /*
  * The work of the timed function: one add behind an empty volatile asm,
  * which keeps the compiler from folding or hoisting the call.
@@ -42,5 +45,15 @@ static __always_inline void klp_bench_sleep_until_stopped(void)
 				KLP_BENCH_8(M, 2) KLP_BENCH_8(M, 3) \
 				KLP_BENCH_8(M, 4) KLP_BENCH_8(M, 5) \
 				KLP_BENCH_8(M, 6) KLP_BENCH_8(M, 7)
+
+/* The same with a leading digit P: M(P00) to M(P77). */
+#define KLP_BENCH_64P(M, p)	KLP_BENCH_8(M, p##0) KLP_BENCH_8(M, p##1) \
+				KLP_BENCH_8(M, p##2) KLP_BENCH_8(M, p##3) \
+				KLP_BENCH_8(M, p##4) KLP_BENCH_8(M, p##5) \
+				KLP_BENCH_8(M, p##6) KLP_BENCH_8(M, p##7)
+
+/* M(XYZ) for KLP_BENCH_NR_WIDE suffixes: 000 to 277, then 300 to 307. */
+#define KLP_BENCH_200(M)	KLP_BENCH_64P(M, 0) KLP_BENCH_64P(M, 1) \
+				KLP_BENCH_64P(M, 2) KLP_BENCH_8(M, 30)
 
 #endif /* _KLP_BENCH_H */
