@@ -8,6 +8,7 @@
 #ifndef _ASM_X86_LIVEPATCH_H
 #define _ASM_X86_LIVEPATCH_H
 
+#include <linux/compiler.h>
 #include <linux/errno.h>
 #include <linux/ftrace.h>
 #include <linux/memory.h>
@@ -139,10 +140,18 @@ static inline void *klp_arch_slot(unsigned int i)
  */
 static inline int klp_arch_slot_check(void)
 {
-	long off = klp_arch_slot_mov - klp_arch_slots;
+	const u8 *mov = klp_arch_slot_mov;
+	long off = mov - klp_arch_slots;
 
+	/*
+	 * Read the text through a register: a RIP-relative compare with an
+	 * immediate operand would point its relocation four bytes before
+	 * the label, which objtool takes for a reference to code without
+	 * ENDBR.
+	 */
+	OPTIMIZER_HIDE_VAR(mov);
 	if (off < 0 || off + 4 + sizeof(s32) + 1 > KLP_ARCH_SLOT_SIZE ||
-	    memcmp(klp_arch_slot_mov, KLP_ARCH_SLOT_MOV, 4))
+	    memcmp(mov, KLP_ARCH_SLOT_MOV, 4))
 		return -EINVAL;
 	return 0;
 }
