@@ -24,7 +24,10 @@
 # space-separated kernel parameter (e.g. preempt=full, lockdown=integrity;
 # a comma joins several into one boot) and run the selftest scripts
 # matching --boot-subset 'GLOB...' there, then the conformance suite;
-# results are named <PARAM>/<test>.
+# results are named <PARAM>/<test>. Three items of a boot are no kernel
+# parameters: qemu-cpu=MODEL boots qemu's CPU model MODEL (KLP_CPU of
+# vm.sh), subset=GLOB+GLOB... replaces --boot-subset for that boot, and
+# name=NAME names its results NAME/<test>.
 
 # Read the whole script before running any of it: it may be edited while
 # it runs (a shared work tree), and bash reads scripts as it goes.
@@ -210,13 +213,24 @@ fi
 
 if [[ -n "$BOOT_VARIANTS" ]]; then
 	read -r -a boots <<<"$BOOT_VARIANTS"
-	read -r -a globs <<<"$BOOT_SUBSET"
-	mapfile -t expected < <(selftests_of "$STAGE" "${globs[@]}")
 	base_args=("${VM_ARGS[@]}")
 	for boot in "${boots[@]}"; do
-		step "boot variant $boot: selftests matching '$BOOT_SUBSET', conformance"
-		PREFIX="$boot/" LOG_SUFFIX="-${boot//[^A-Za-z0-9]/_}"
-		export KLP_APPEND="${BASE_APPEND:+$BASE_APPEND }${boot//,/ }"
+		params=() KLP_CPU="" name=$boot subset=$BOOT_SUBSET
+		IFS=, read -r -a items <<<"$boot"
+		for item in "${items[@]}"; do
+			case "$item" in
+			qemu-cpu=*) KLP_CPU=${item#qemu-cpu=} ;;
+			subset=*) subset=${item#subset=}; subset=${subset//+/ } ;;
+			name=*) name=${item#name=} ;;
+			*) params+=("$item") ;;
+			esac
+		done
+		step "boot variant $name (${KLP_CPU:+qemu -cpu $KLP_CPU, }${params[*]}): selftests matching '$subset', conformance"
+		read -r -a globs <<<"$subset"
+		mapfile -t expected < <(selftests_of "$STAGE" "${globs[@]}")
+		PREFIX="$name/" LOG_SUFFIX="-${name//[^A-Za-z0-9]/_}"
+		export KLP_CPU
+		export KLP_APPEND="${BASE_APPEND:+$BASE_APPEND }${params[*]}"
 		if [[ "$SUITE" != conformance ]] && ((${#expected[@]})); then
 			VM_ARGS=("${base_args[@]}" "${globs[@]/#/only=}")
 			vm_job test "${expected[@]}"
@@ -234,7 +248,7 @@ if [[ -n "$BOOT_VARIANTS" ]]; then
 			vm_job conformance "${CONFORMANCE[@]/#/conformance/}"
 		fi
 	done
-	PREFIX='' LOG_SUFFIX=''
+	PREFIX='' LOG_SUFFIX='' KLP_CPU=''
 	export KLP_APPEND="$BASE_APPEND"
 fi
 

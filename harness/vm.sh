@@ -12,7 +12,8 @@
 # Environment: KLP_VM_TIMEOUT (s, default 900; 7200 for debug),
 # KLP_VM_LOG (log path), KLP_APPEND (extra kernel parameters),
 # KLP_VARIANT=debug|distro (same as the suffix), KLP_TCG_THREAD (see
-# below).
+# below), KLP_CPU (qemu's CPU model, default max; e.g. Skylake-Client-v4,
+# on which the kernel can choose call-depth tracking).
 #
 # Exit: 0 job ended with rc=0 and a clean log; 1 job failed or log has a
 # splat; 2 the VM timed out or the job never reached its end marker.
@@ -87,7 +88,7 @@ if [[ -z "$TCG_THREAD" ]]; then
 fi
 [[ "$TCG_THREAD" == single || "$TCG_THREAD" == multi ]] ||
 	die "KLP_TCG_THREAD must be single or multi, not '$TCG_THREAD'"
-QEMU=(qemu-system-x86_64 -machine pc -accel "tcg,thread=$TCG_THREAD" -cpu max -smp "2,sockets=2" -m "$MEM"
+QEMU=(qemu-system-x86_64 -machine pc -accel "tcg,thread=$TCG_THREAD" -cpu "${KLP_CPU:-max}" -smp "2,sockets=2" -m "$MEM"
       -no-reboot -kernel "$KERNEL" -initrd "$INITRD" -append "$APPEND")
 
 step "vm: $TAG job=$JOB${ARGS:+ args=$ARGS} (log: ${LOG#"$KLP_ROOT"/})"

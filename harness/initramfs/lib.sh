@@ -36,6 +36,10 @@ SKIP_ALLOWED=(
 	# Lockdown (integrity and up) forbids writing debugfs, so the direct
 	# mode switch cannot be reached (Documentation/livepatch/livepatch.rst).
 	'^[a-z]+/lockdown: direct on: '
+	# Only a kernel that tracks call depth (retbleed=stuff) can count
+	# a call's accounting; test-stub-trace.sh requires that it does
+	# when booted so.
+	': call depth is balanced through '
 	# test-faults samples the injection sites within its time budget
 	# (LP_FAULTS_SECONDS) and says so with a skip when it ran out.
 	': [a-z]+: every injection site tried$'

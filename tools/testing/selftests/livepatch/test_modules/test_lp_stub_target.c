@@ -14,6 +14,17 @@
  * (it returns when done); read "hits H through_loop L calls C new N",
  * where N counts the calls that returned the patched value, then the
  * first trace that started in the stub, one "%pS" per line.
+ *
+ * /proc/test_lp_stub/depth: the call-depth accounting of one call of
+ * test_lp_stub_fn(), however it is reached (unpatched, the ftrace
+ * handler, the stub).  With call-depth tracking (retbleed=stuff), every
+ * call shifts the per-CPU count pcpu_hot.call_depth right and every
+ * return shifts it left; a return that finds it empty refills the return
+ * stack buffer.  A call chain that counts as many calls as returns leaves
+ * the count as it found it.  Reading the file starts the count at a
+ * known value with interrupts off, calls the function, and prints
+ * "balanced", "unbalanced <start> <end>" (hex) or "untracked" where the
+ * kernel does not track call depth.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -27,6 +38,8 @@
 #include <linux/seq_file.h>
 #include <linux/stacktrace.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeature.h>
+#include <asm/current.h>
 #include <asm/irq_regs.h>
 #include <asm/ptrace.h>
 
@@ -172,6 +185,60 @@ static int test_lp_stub_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+#ifdef CONFIG_MITIGATION_CALL_DEPTH_TRACKING
+/*
+ * One call already counted from a refilled buffer: far from both ends,
+ * so that neither a missing nor an extra count of the call below is
+ * hidden by a refill.
+ */
+#define TEST_LP_STUB_DEPTH_START	0xfc00000000000000ULL
+
+static int test_lp_stub_depth_show(struct seq_file *m, void *v)
+{
+	unsigned long flags;
+	u64 saved, end;
+	int ret;
+
+	if (!cpu_feature_enabled(X86_FEATURE_CALL_DEPTH)) {
+		seq_puts(m, "untracked\n");
+		return 0;
+	}
+	local_irq_save(flags);
+	saved = this_cpu_read(pcpu_hot.call_depth);
+	this_cpu_write(pcpu_hot.call_depth, TEST_LP_STUB_DEPTH_START);
+	ret = test_lp_stub_fn(1);
+	end = this_cpu_read(pcpu_hot.call_depth);
+	this_cpu_write(pcpu_hot.call_depth, saved);
+	local_irq_restore(flags);
+
+	if (ret != 2 && ret != 3)
+		seq_printf(m, "bad return %d\n", ret);
+	else if (end == TEST_LP_STUB_DEPTH_START)
+		seq_puts(m, "balanced\n");
+	else
+		seq_printf(m, "unbalanced %llx %llx\n", TEST_LP_STUB_DEPTH_START, end);
+	return 0;
+}
+#else
+static int test_lp_stub_depth_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, "untracked\n");
+	return 0;
+}
+#endif
+
+static int test_lp_stub_depth_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, test_lp_stub_depth_show, NULL);
+}
+
+static const struct proc_ops test_lp_stub_depth_ops = {
+	.proc_open = test_lp_stub_depth_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
+
 static int test_lp_stub_open(struct inode *inode, struct file *file)
 {
 	return single_open(file, test_lp_stub_show, NULL);
@@ -213,7 +280,8 @@ static int __init test_lp_stub_target_init(void)
 	test_lp_stub_dir = proc_mkdir("test_lp_stub", NULL);
 	if (!test_lp_stub_dir)
 		return -ENOMEM;
-	if (!proc_create("ctl", 0644, test_lp_stub_dir, &test_lp_stub_ops)) {
+	if (!proc_create("ctl", 0644, test_lp_stub_dir, &test_lp_stub_ops) ||
+	    !proc_create("depth", 0444, test_lp_stub_dir, &test_lp_stub_depth_ops)) {
 		proc_remove(test_lp_stub_dir);
 		return -ENOMEM;
 	}
