@@ -218,7 +218,7 @@ lp_leftovers_gone() {
 # turns off every test patch and unloads every test module it can.  A
 # module pinned by a forced transition cannot go and is left alone.
 lp_cleanup() {
-	local pid p m
+	local pid p m f
 	trap - EXIT INT TERM
 	[[ -w "$LP_PROC/busy_ctl" ]] && echo open >"$LP_PROC/busy_ctl" 2>/dev/null
 	[[ -w "$LP_PROC/relay_ctl" ]] && echo open >"$LP_PROC/relay_ctl" 2>/dev/null
@@ -245,39 +245,33 @@ lp_cleanup() {
 		echo 'file kernel/livepatch/* -p' >"$LP_DYNDBG" 2>/dev/null
 		LP_DYNDBG_SET=0
 	fi
-	if [[ -n "$LP_NUDGE_SAVED" ]]; then
-		echo "$LP_NUDGE_SAVED" >"$LP_NUDGE" 2>/dev/null
-		LP_NUDGE_SAVED=""
-	fi
-	if [[ -n "$LP_DIRECT_SAVED" ]]; then
-		echo "$LP_DIRECT_SAVED" >"$LP_DIRECT" 2>/dev/null
-		LP_DIRECT_SAVED=""
-	fi
-	if [[ -n "$LP_LINGER_SAVED" ]]; then
-		echo "$LP_LINGER_SAVED" >"$LP_LINGER" 2>/dev/null
-		LP_LINGER_SAVED=""
-	fi
+	for f in "${!LP_SAVED[@]}"; do
+		echo "${LP_SAVED[$f]}" >"$f" 2>/dev/null
+	done
+	LP_SAVED=()
 	return 0
 }
 
-# lp_nudge_set MS: stragglers get their fake signal after MS (the core's
-# livepatch.signal_after_ms); the value before is restored at exit.
-LP_NUDGE=/sys/module/livepatch/parameters/signal_after_ms
-LP_NUDGE_SAVED=""
-lp_nudge_set() {
-	[[ -n "$LP_NUDGE_SAVED" ]] || LP_NUDGE_SAVED=$(cat "$LP_NUDGE" 2>/dev/null)
-	lp_write "$LP_NUDGE" "$1"
+# lp_set_saved FILE VALUE: write VALUE to the setting FILE; the value
+# FILE had before the first such write is written back at exit.
+declare -A LP_SAVED=()
+lp_set_saved() {
+	[[ -v "LP_SAVED[$1]" ]] || LP_SAVED[$1]=$(cat "$1" 2>/dev/null)
+	lp_write "$1" "$2"
 }
 
+# lp_saved FILE: the value FILE had before lp_set_saved first wrote it.
+lp_saved() { printf '%s\n' "${LP_SAVED[$1]}"; }
+
+# lp_nudge_set MS: stragglers get their fake signal after MS (the core's
+# livepatch.signal_after_ms), until exit.
+LP_NUDGE=/sys/module/livepatch/parameters/signal_after_ms
+lp_nudge_set() { lp_set_saved "$LP_NUDGE" "$1"; }
+
 # lp_linger_set MS: the transition hooks stay armed MS after a transition
-# (the core's livepatch.hooks_linger_ms); the value before is restored at
-# exit.
+# (the core's livepatch.hooks_linger_ms), until exit.
 LP_LINGER=/sys/module/livepatch/parameters/hooks_linger_ms
-LP_LINGER_SAVED=""
-lp_linger_set() {
-	[[ -n "$LP_LINGER_SAVED" ]] || LP_LINGER_SAVED=$(cat "$LP_LINGER" 2>/dev/null)
-	lp_write "$LP_LINGER" "$1"
-}
+lp_linger_set() { lp_set_saved "$LP_LINGER" "$1"; }
 
 # lp_locked_down: the kernel is in lockdown (integrity or above), which
 # forbids writing debugfs.
@@ -285,14 +279,10 @@ lp_locked_down() {
 	grep -Eq '\[(integrity|confidentiality)\]' /sys/kernel/security/lockdown 2>/dev/null
 }
 
-# lp_direct_set 0|1: direct mode off or on (debugfs "direct"); the value
-# before is restored at exit.  Fails where direct mode is not built.
+# lp_direct_set 0|1: direct mode off or on (debugfs "direct"), until
+# exit.  Fails where direct mode is not built.
 LP_DIRECT=/sys/kernel/debug/livepatch/direct
-LP_DIRECT_SAVED=""
-lp_direct_set() {
-	[[ -n "$LP_DIRECT_SAVED" ]] || LP_DIRECT_SAVED=$(cat "$LP_DIRECT" 2>/dev/null)
-	lp_write "$LP_DIRECT" "$1"
-}
+lp_direct_set() { lp_set_saved "$LP_DIRECT" "$1"; }
 
 # lp_bg CMD...: run CMD in the background; killed at exit if still there.
 # The pid is in LP_BG.

@@ -159,7 +159,7 @@ lp_eq "the reader of the pipe got its line" "through the pipe" "$(cat "$tmp/head
 lp_ok "the sleeping task exits normally" wait "$sleep_pid"
 exec 7>&-
 lp_ok "disable and remove $CM" lp_disable_unload "$CM"
-lp_nudge_set "$LP_NUDGE_SAVED"
+lp_nudge_set "$(lp_saved "$LP_NUDGE")"
 
 # --- reversing a held-up patching transition ---
 park
