@@ -22,7 +22,7 @@ DEBUG_SUBSET ?= test-basic.sh test-bad-patch.sh test-sysfs-input.sh \
 	test-stub-trace.sh test-tasks-rcu.sh
 
 .PHONY: help deps build initramfs run test conformance shell bench patches check \
-	debug-test normal-test stress clean distclean
+	debug-test normal-test stress distro-full-build clean distclean
 
 help:
 	@echo "make run          build ours and boot the livepatch demo (job 'run')"
@@ -34,6 +34,8 @@ help:
 	@echo "make normal-test  'make test' on the tinyconfig kernel, without the debug kernel"
 	@echo "make stress       the full stress run: test-stress.sh with 1,000 cycles, no time cap"
 	@echo "                  (normal kernel)"
+	@echo "make distro-full-build  Debian's whole config, upstream's core and ours: vmlinux"
+	@echo "                  and the livepatch modules; fails on a warning ours adds (not in CI)"
 	@echo "VARIANT=distro (default) | normal | debug selects the kernel of run, test,"
 	@echo "conformance, build, initramfs and shell"
 	@echo "make build | shell | bench | patches | check | clean | distclean | deps"
@@ -79,6 +81,9 @@ stress: deps
 	@KLP_VM_TIMEOUT=3600 \
 	KLP_APPEND="LP_STRESS_CYCLES=1000 LP_STRESS_SECONDS=0" \
 	$(H)/vm.sh $(KERNEL) test only=test-stress.sh timeout=3300
+
+distro-full-build: deps
+	@$(H)/distro-full-build.sh
 
 shell: initramfs
 	@$(H)/vm.sh $(TAG) shell

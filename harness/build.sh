@@ -2,13 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # build.sh [ours|pristine] [normal|debug|distro]
+# build.sh --sources [ours|pristine]
 #
 # Builds a bzImage, its modules and the livepatch selftests for one flavour:
 #   pristine  upstream 6.12 as shipped (build/base), the baseline;
 #   ours      build/base with our files overlaid at our paths (build/src-ours).
 # Out-of-tree into build/obj-<flavour>[-debug|-distro]; results staged
 # for the initramfs in build/stage-<flavour>[-debug|-distro]. Incremental
-# on re-runs.
+# on re-runs. --sources only prepares the source tree (unpacks build/base
+# and, for ours, brings build/src-ours in sync with the work tree) for
+# another build of it (harness/distro-full-build.sh).
 
 # Read the whole script before running any of it: it may be edited while
 # it runs (a shared work tree), and bash reads scripts as it goes.
@@ -17,6 +20,11 @@
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+SOURCES_ONLY=0
+if [[ "${1:-}" == --sources ]]; then
+	SOURCES_ONLY=1
+	shift
+fi
 FLAVOUR="${1:-ours}"
 VARIANT="${2:-normal}"
 check_flavour "$FLAVOUR" "$VARIANT"
@@ -300,16 +308,28 @@ stage_docs() {
 	fi
 }
 
-locked_build() {
-	: >"$BUILD_LOG"
+prepare_sources() {
 	ensure_base
 	make_view
-	[[ "$FLAVOUR" == ours ]] && sync_ours
+	if [[ "$FLAVOUR" == ours ]]; then
+		sync_ours
+	fi
+}
+
+locked_build() {
+	: >"$BUILD_LOG"
+	prepare_sources
 	configure
 	compile_kernel
 	build_suites
 	stage_docs
 }
+
+if ((SOURCES_ONLY)); then
+	with_build_lock prepare_sources
+	step "sources of $FLAVOUR ready: ${SRC#"$KLP_ROOT"/}"
+	exit
+fi
 
 T0=$SECONDS
 step "build $TAG (log: ${BUILD_LOG#"$KLP_ROOT"/})"

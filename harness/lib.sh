@@ -187,3 +187,20 @@ maintainers_spliced() {
 		END { if (!found) exit 3 }
 	' "$1"
 }
+
+# config_unheld FRAGMENT CONFIG: for each line of config fragment FRAGMENT
+# that the .config CONFIG does not hold (olddefconfig overrode it: a
+# dependency or a select), print "CONFIG_X=want (got: value)".
+config_unheld() {
+	local line name want got
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*) name=${line%%=*}; want=${line#*=} ;;
+		"# CONFIG_"*" is not set") name=${line#"# "}; name=${name%" is not set"}; want=n ;;
+		*) continue ;;
+		esac
+		got=$(sed -n "s/^$name=//p" "$2")
+		[[ "$got" == "$want" || ( -z "$got" && "$want" == n ) ]] ||
+			printf '%s=%s (got: %s)\n' "$name" "$want" "${got:-n}"
+	done <"$1"
+}
