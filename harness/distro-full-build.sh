@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# distro-full-build.sh [--jobs N] [--only ours|pristine]
+# distro-full-build.sh [--jobs N] [--only ours|pristine] [--resume]
 #                                                  ("make distro-full-build")
 #
 # Builds Debian's whole cloud-amd64 configuration (linux-config-6.12, with
@@ -17,6 +17,10 @@
 # warnings of an earlier run. --jobs N (default: all CPUs) is make's -j;
 # the compile runs at nice 19 and holds the build lock only while the
 # sources are prepared, so that with --jobs 1 it can run beside a VM.
+#
+# --resume goes on with an object directory and log that an interrupted
+# run left, instead of starting afresh: each file is still compiled once,
+# and its warnings are in the log.
 #
 # Each build starts from an empty object directory, so that every file
 # is compiled and says its warnings: build/obj-full-<flavour>, logs in
@@ -41,12 +45,13 @@
 # shellcheck source=harness/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-JOBS=$KLP_JOBS ONLY=""
+JOBS=$KLP_JOBS ONLY="" RESUME=0
 while (($#)); do
 	case "$1" in
 	--jobs) (($# >= 2)) || die "--jobs needs a number"; JOBS=$2; shift ;;
+	--resume) RESUME=1 ;;
 	--only) (($# >= 2)) || die "--only needs ours or pristine"; ONLY=$2; shift ;;
-	-h|--help) sed -n '4,36p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,40p' "$0"; exit 0 ;;
 	*) die "unknown argument '$1' (see --help)" ;;
 	esac
 	shift
@@ -108,9 +113,15 @@ build_one() {
 	mkdir -p "$KLP_LOGS" "$OUT"
 	step "full build, $f: Debian's ${KLP_DISTRO_DEBIAN##*/} + ${FRAGMENT##*/} (log: ${log#"$KLP_ROOT"/})"
 	"$KLP_HARNESS/build.sh" --sources "$f" >/dev/null || die "cannot prepare the sources of $f"
-	rm -rf "$obj"
+	if ((RESUME)) && [[ -f "$obj/.config" && -f "$log" ]]; then
+		info "resuming in ${obj#"$KLP_ROOT"/}"
+	else
+		rm -rf "$obj"
+		: >"$log"
+	fi
 	mkdir -p "$obj"
-	debian_config >"$obj/.config" || die "cannot read $KLP_DISTRO_DEBIAN"
+	debian_config >"$obj/.config.new" || die "cannot read $KLP_DISTRO_DEBIAN"
+	mv "$obj/.config.new" "$obj/.config"
 	# From the object directory: merge_config.sh makes its temporary
 	# files in the current one, and the source tree is only read.
 	(cd "$obj" && "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$FRAGMENT") >/dev/null ||
@@ -121,7 +132,6 @@ build_one() {
 
 	mapfile -t mods < <(sample_targets "$src")
 	((${#mods[@]})) || die "no livepatch samples in $src/samples/livepatch/Makefile"
-	: >"$log"
 	{
 		nice -n 19 make -C "$src" O="$obj" -j"$JOBS" vmlinux &&
 		nice -n 19 make -C "$src" O="$obj" -j"$JOBS" "${mods[@]}" &&
