@@ -46,7 +46,8 @@ depth_balanced() {
 	local got
 	got=$(lp_read "$DEPTH")
 	if [[ "$got" == untracked ]]; then
-		lp_skip "call depth is balanced through $1" "the kernel does not track call depth ($(cat "$RETBLEED" 2>/dev/null))"
+		lp_skip "call depth is balanced through $1" \
+			"the kernel does not track call depth ($(cat "$RETBLEED" 2>/dev/null))"
 		return 0
 	fi
 	lp_eq "call depth is balanced through $1" balanced "$got"

@@ -29,6 +29,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/completion.h>
+#include <linux/cpufeature.h>
 #include <linux/hrtimer.h>
 #include <linux/kallsyms.h>
 #include <linux/kthread.h>
@@ -38,7 +39,6 @@
 #include <linux/seq_file.h>
 #include <linux/stacktrace.h>
 #include <linux/uaccess.h>
-#include <asm/cpufeature.h>
 #include <asm/current.h>
 #include <asm/irq_regs.h>
 #include <asm/ptrace.h>
