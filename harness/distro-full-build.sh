@@ -98,9 +98,11 @@ avail=$(($(free_gb) + $(used_gb)))
 	die "not enough disk for the full build: ${avail} GiB free in ${KLP_BUILD#"$KLP_ROOT"/}, it needs about ${NEED_GB} GiB"
 
 # The files of each tree that use livepatch's symbols, as single targets.
+# Continued lines are joined first.
 sample_targets() {
-	sed -nE 's/^obj-\$\(CONFIG_SAMPLE_LIVEPATCH\)[[:space:]]*\+=[[:space:]]*//p' \
-		"$1/samples/livepatch/Makefile" | tr ' ' '\n' | sed -n 's#^\(.*\)\.o$#samples/livepatch/\1.ko#p'
+	sed -e ':a' -e '/\\$/N; s/\\\n//; ta' "$1/samples/livepatch/Makefile" |
+		sed -nE 's/^obj-\$\(CONFIG_SAMPLE_LIVEPATCH\)[[:space:]]*\+=//p' |
+		tr -s ' \t' '\n' | sed -n 's#^\(.*\)\.o$#samples/livepatch/\1.ko#p'
 }
 
 # build_one FLAVOUR: configure and build one tree; its full output goes
