@@ -273,6 +273,13 @@ lp_nudge_set() { lp_set_saved "$LP_NUDGE" "$1"; }
 LP_LINGER=/sys/module/livepatch/parameters/hooks_linger_ms
 lp_linger_set() { lp_set_saved "$LP_LINGER" "$1"; }
 
+# lp_events_off: every livepatch trace event off, the trace buffer empty.
+LP_EVENTS=$LP_TRACING/events/livepatch
+lp_events_off() {
+	echo 0 >"$LP_EVENTS/enable" 2>/dev/null
+	echo >"$LP_TRACING/trace" 2>/dev/null
+}
+
 # lp_locked_down: the kernel is in lockdown (integrity or above), which
 # forbids writing debugfs.
 lp_locked_down() {

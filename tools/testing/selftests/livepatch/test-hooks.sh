@@ -24,7 +24,7 @@
 T=test_lp_target
 CM=test_lp_cm
 D=test_lp_delay
-EVENTS=$LP_TRACING/events/livepatch
+EVENTS=$LP_EVENTS
 SPIN=$LP_PROC/spin
 ORIGINAL="test_lp_target: original"
 
@@ -34,10 +34,6 @@ lp_begin 30 "$T" "$CM" "$D"
 
 tmp=$(mktemp -d)
 out=$tmp/reader
-trace_off() {
-	echo 0 >"$EVENTS/enable" 2>/dev/null
-	echo >"$LP_TRACING/trace" 2>/dev/null
-}
 
 lp_ok "$LP_LINGER is there" test -w "$LP_LINGER"
 lp_eq "hooks_linger_ms defaults to 10 s" 10000 "$(lp_read "$LP_LINGER")"
@@ -131,6 +127,6 @@ disarmed" "$(events)"
 lp_ok "remove $CM" lp_unload_disabled "$CM"
 lp_ok "remove $D" lp_rmmod "$D"
 
-trace_off
+lp_events_off
 rm -rf "$tmp"
 lp_end

@@ -13,7 +13,7 @@
 T=test_lp_target
 CM=test_lp_cm
 DBG=/sys/kernel/debug/livepatch/transition
-EVENTS=$LP_TRACING/events/livepatch
+EVENTS=$LP_EVENTS
 FUNC_DIR=$LP_SYSFS/$CM/$T/test_lp_busy_show,1
 
 lp_begin 23 "$T" "$CM"
@@ -23,10 +23,6 @@ lp_begin 23 "$T" "$CM"
 
 tmp=$(mktemp -d)
 out=$tmp/reader
-trap_off() {
-	echo 0 >"$EVENTS/enable" 2>/dev/null
-	echo >"$LP_TRACING/trace" 2>/dev/null
-}
 
 lp_insmod "$T" || lp_bail "cannot load $T: $LP_OUT"
 
@@ -85,7 +81,7 @@ lp_match "klp_patch_disable fired" "klp_patch_disable: patch=$CM" "$trace"
 lp_match "klp_transition_end fired for unpatching" \
 	"klp_transition_end: patch=$CM direction=unpatching" "$trace"
 
-trap_off
+lp_events_off
 lp_ok "$CM can be removed" lp_unload_disabled "$CM"
 rm -rf "$tmp"
 lp_end
